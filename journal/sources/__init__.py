@@ -1,0 +1,1 @@
+"""Readers of agent logs. Each yields the same normalised `Session` records (see `model`)."""

@@ -1,0 +1,19 @@
+# Shared by scripts/demo, scripts/test and scripts/bench: build .venv once, reinstall when pyproject changes.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="${PYTHON:-python3}"
+
+ensure_venv() {
+  local extras="$1" stamp_file="$VENV/.ai-journal-stamp"
+  local want
+  want="$extras:$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp_file" ] || ! grep -qxF "$want" "$stamp_file"; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
+    echo "$want" >> "$stamp_file"
+  fi
+}

@@ -1,0 +1,1 @@
+"""Test helpers (real git repositories, fake agent homes). Not part of the shipped package."""
