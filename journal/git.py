@@ -115,3 +115,12 @@ def head(cwd: Path | str | None = None) -> Head:
     sha = try_run(["rev-parse", "--verify", "-q", "HEAD"], cwd)
     branch = try_run(["symbolic-ref", "-q", "--short", "HEAD"], cwd)
     return Head(sha.strip() if sha else None, branch.strip() if branch else None)
+
+
+def worktrees(cwd: Path | str | None = None) -> list[Path]:
+    """The real (symlink-resolved) top directories of every worktree of the repository."""
+    out = try_run(["worktree", "list", "--porcelain"], cwd) or ""
+    roots = [
+        Path(line[len("worktree ") :]) for line in out.splitlines() if line.startswith("worktree ")
+    ]
+    return [root.resolve() for root in roots]
