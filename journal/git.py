@@ -62,20 +62,41 @@ class Head(NamedTuple):
 
 def run(args: Sequence[str], cwd: Path | str | None = None, stdin: str | None = None) -> str:
     """Run `git args…` and return stdout; a failure becomes a `JournalError` naming the command."""
-    proc = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        check=False,
-    )
+    out = run_bytes(args, cwd, stdin.encode() if stdin is not None else None)
+    return out.decode("utf-8", errors="replace")
+
+
+def run_bytes(
+    args: Sequence[str], cwd: Path | str | None = None, stdin: bytes | None = None
+) -> bytes:
+    """`run` without decoding: patch text must reach `git patch-id` byte for byte."""
+    proc = _spawn(args, cwd, stdin)
     if proc.returncode != 0:
-        detail = proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
+        message = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:]
+        detail = message or [f"exit {proc.returncode}"]
         raise JournalError(f"git {' '.join(args[:3])} failed: {detail[0]}")
     return proc.stdout
+
+
+def _spawn(
+    args: Sequence[str], cwd: Path | str | None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=_env(cwd), input=stdin, capture_output=True, check=False
+    )
+
+
+def _env(cwd: Path | str | None) -> dict[str, str] | None:
+    """The environment for a git child running in `cwd`: the hook's own, except that a relative
+    GIT_INDEX_FILE (git passes `.git/index` to hooks) is made absolute, resolved by git from our own
+    working directory, whenever the child runs elsewhere (with GIT_DIR set, git would read it
+    against the child's cwd)."""
+    index, here = os.environ.get("GIT_INDEX_FILE"), os.getcwd()
+    if not index or os.path.isabs(index) or cwd is None or os.path.samefile(cwd, here):
+        return None
+    where = ["git", "rev-parse", "--path-format=absolute", "--git-path", "index"]
+    found = subprocess.run(where, cwd=here, capture_output=True, text=True, check=False).stdout
+    return {**os.environ, "GIT_INDEX_FILE": found.strip() or os.path.join(here, index)}
 
 
 def try_run(args: Sequence[str], cwd: Path | str | None = None) -> str | None:
@@ -124,3 +145,157 @@ def worktrees(cwd: Path | str | None = None) -> list[Path]:
         Path(line[len("worktree ") :]) for line in out.splitlines() if line.startswith("worktree ")
     ]
     return [root.resolve() for root in roots]
+
+
+# --- history -------------------------------------------------------------------------------------
+
+# Renames on, paths repo-relative whatever the cwd or diff.relative say, no external diff drivers:
+# the same answer in every repository and from every subdirectory.
+_DIFF_ARGS = ("-z", "--raw", "--numstat", "-M", "--no-relative", "--no-ext-diff", "--no-textconv")
+
+
+class ReflogEntry(NamedTuple):
+    old: str
+    new: str
+    message: str
+
+
+def commits(
+    cwd: Path | str,
+    rev: str = "HEAD",
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    *,
+    with_patch_ids: bool = False,
+) -> list[CommitInfo]:
+    """Commits reachable from `rev` (a revision or a range), newest first, from one `git log`.
+
+    A merge's files are its changes against the first parent (what it brought into the branch). An
+    unborn HEAD has no commits. `since`/`until` take anything `git log` accepts (committer dates).
+    """
+    from journal import _gitparse
+
+    args = ["log", f"--format={_gitparse.LOG_FORMAT}", *_DIFF_ARGS, "--root"]
+    args += ["--diff-merges=first-parent", "--no-show-signature", "--no-color"]
+    args += [f"--since={since}"] if since else []
+    args += [f"--until={until}"] if until else []
+    args += [f"--max-count={limit}"] if limit is not None else []
+    try:
+        out = run([*args, "--end-of-options", rev, "--"], cwd)
+    except JournalError:
+        if rev == "HEAD" and head(cwd).sha is None:
+            return []
+        raise
+    found = _gitparse.parse_log(out)
+    if not with_patch_ids:
+        return found
+    ids = patch_ids(cwd, [c.sha for c in found])
+    return [c._replace(patch_id=ids.get(c.sha)) for c in found]
+
+
+def patch_ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
+    """{sha: `git patch-id --stable`} for many commits through one `log -p | patch-id` pipeline.
+
+    Merges and empty commits have no patch and are absent from the result.
+    """
+    from journal import _gitparse
+
+    if not shas:
+        return {}
+    log = ["log", "-p", "--no-walk=unsorted", "--stdin", "--format=commit %H", "--root", "-M"]
+    log += ["--no-relative", "--no-ext-diff", "--no-textconv", "--no-color", "--no-show-signature"]
+    patches = run_bytes(log, cwd, "".join(f"{sha}\n" for sha in shas).encode())
+    out = run_bytes(["patch-id", "--stable"], cwd, patches)
+    return _gitparse.parse_patch_ids(out.decode("ascii", errors="replace"))
+
+
+def staged(cwd: Path | str) -> CommitInfo:
+    """The commit being made, seen from the pre-commit stage: the index against HEAD.
+
+    The index is the one git tells the hook about (GIT_INDEX_FILE, e.g. the temporary index of
+    `git commit <paths>`). Dates come from `git var`, which honours GIT_AUTHOR_DATE and
+    GIT_COMMITTER_DATE as the commit itself will; the message is not known yet.
+    """
+    from journal import _gitparse
+
+    files = _gitparse.parse_changes(run(["diff", "--cached", *_DIFF_ARGS], cwd))
+    idents = dict(line.split("=", 1) for line in run(["var", "-l"], cwd).splitlines())
+    author = _gitparse.parse_ident(idents.get("GIT_AUTHOR_IDENT", ""))
+    committer = _gitparse.parse_ident(idents.get("GIT_COMMITTER_IDENT", ""))
+    if author is None or committer is None:
+        raise JournalError("git has no identity for this commit; set user.name and user.email")
+    parents = [
+        try_run(["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], cwd) or ""
+        for ref in ("HEAD", "MERGE_HEAD")
+    ]
+    return CommitInfo(
+        sha="",
+        parents=tuple(p.strip() for p in parents if p.strip()),
+        subject="",
+        author_name=author[0],
+        author_email=author[1],
+        authored=author[2],
+        committed=committer[2],
+        files=files,
+    )
+
+
+def is_ancestor(cwd: Path | str, ancestor: str, descendant: str) -> bool:
+    proc = _spawn(["merge-base", "--is-ancestor", ancestor, descendant], cwd)
+    if proc.returncode > 1:
+        detail = proc.stderr.decode("utf-8", errors="replace").strip()
+        raise JournalError(f"git merge-base --is-ancestor {ancestor} {descendant}: {detail}")
+    return proc.returncode == 0
+
+
+def reflog(cwd: Path | str, ref: str = "HEAD", limit: int | None = None) -> list[ReflogEntry]:
+    """The reflog of `ref` (HEAD, or a full name such as refs/heads/main), newest first.
+
+    Read from the log file itself, because `git log -g` cannot show an entry's old value.
+    """
+    from journal import _gitparse
+
+    path = Path(
+        run(["rev-parse", "--path-format=absolute", "--git-path", f"logs/{ref}"], cwd).strip()
+    )
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    entries = [ReflogEntry(*fields) for fields in _gitparse.parse_reflog(text)]
+    return entries[:limit] if limit is not None else entries
+
+
+# --- repository odds and ends ---------------------------------------------------------------------
+
+
+def origin_url(cwd: Path | str) -> str | None:
+    url = try_run(["remote", "get-url", "origin"], cwd)
+    return url.strip() or None if url else None
+
+
+def stage(cwd: Path | str, files: Sequence[Path | str]) -> None:
+    """`git add` the given files into the index git is using (a no-op for no files)."""
+    if files:
+        run(["add", "--", *(str(f) for f in files)], cwd)
+
+
+def config_get(cwd: Path | str, key: str) -> str | None:
+    """The effective value of `key` (every config layer), or None when it is not set."""
+    value = try_run(["config", "--get", key], cwd)
+    return value.rstrip("\n") if value is not None else None
+
+
+def config_set(cwd: Path | str, key: str, value: str) -> None:
+    """Write `key` to the repository's own config (`.git/config`), never the user's."""
+    run(["config", "--local", key, value], cwd)
+
+
+def merge_file(ours: Path, base: Path, theirs: Path, labels: tuple[str, str, str]) -> int:
+    """`git merge-file`: merge into `ours` in place; the number of conflicts, 0 when clean."""
+    args = ["merge-file", "-L", labels[0], "-L", labels[1], "-L", labels[2]]
+    proc = subprocess.run(["git", *args, str(ours), str(base), str(theirs)], check=False)
+    if proc.returncode < 0:
+        raise JournalError(f"git merge-file failed on {ours}")
+    return proc.returncode
