@@ -1,0 +1,362 @@
+"""Session fragments and commits of one local calendar day → the journal template's context.
+
+A day is a calendar day in `journal.timezone`. Each event lands on its own local day, so a session
+that runs past midnight appears on both days, each time with only that day's prompts, commands,
+files, plans and tokens (`tokens.by_day`). Its summary (the agent's last message) is shown on the
+day the session ended. A commit belongs to the local day of its author date, which amend, rebase and
+cherry-pick keep, so a rewrite does not move a commit to another journal.
+
+The context is plain JSON data (`ai-journal render --context` prints it); templates only lay it out:
+
+    schema: 1               date: "2026-02-23"     weekday: "Monday"     timezone: "Europe/Paris"
+    branches: ["main"]      web: {"kind": "github", "url": "https://github.com/o/r"} | null
+    summary: {sessions, commits, pending (0|1), files_changed, insertions, deletions, commands,
+              failed_commands, tokens}
+    sessions: [{id, short_id, agent, model, title, parent_id, branch,
+                start, end ("HH:MM" local, first and last event of the day), started, ended (UTC),
+                continued_from_previous_day, continues_next_day,
+                prompts (count), first_prompt, outcome, summary (null before the last day),
+                commands: [{time, command, exit_code}] (at most journal.max_commands),
+                commands_more, commands_total, failed_commands, files: [{path, action}],
+                tokens, resume ("codex resume <id>" | null),
+                commits: [{sha, short, url, subject, strength, pending}]}]
+    commits: [{sha, short, url, subject, author, time, merge, parent, compare_url, show,
+               files, insertions, deletions, paths: [{path, status, insertions, deletions,
+               old_path}], sessions: [{id, short_id, agent, strength, start}], pending: false}]
+    pending: the commit being made (same shape, sha "" and pending true) | null
+    plans: [{session_id, short_id, agent, time, explanation, completed, total,
+             steps: [{step, status}]}]
+
+Every list is sorted: sessions by their first event of the day, commits by author date, links by
+strength (explicit, files, time) then time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from journal.config import Config
+from journal.errors import JournalError
+from journal.git import CommitInfo
+from journal.web import WebLinks
+
+CONTEXT_SCHEMA = 1
+STRENGTH_ORDER = {"explicit": 0, "files": 1, "time": 2}
+_EVENT_LISTS = ("prompts", "commands", "files", "plans")
+
+
+class _Scope(NamedTuple):
+    day: date
+    tz: ZoneInfo
+    config: Config
+    web: WebLinks | None
+    known: dict[str, CommitInfo]  # every commit passed in, by SHA
+    pending_links: list[dict[str, Any]]
+
+
+def fragment_days(fragment: dict[str, Any], tz: ZoneInfo) -> set[date]:
+    """The local days on which the session did anything."""
+    return {_local(stamp, tz).date() for stamp in _event_stamps(fragment)}
+
+
+def commit_day(commit: CommitInfo, tz: ZoneInfo) -> date:
+    return _local(commit.authored or commit.committed, tz).date()
+
+
+def build_context(
+    day: date,
+    fragments: Sequence[dict[str, Any]],
+    commits: Sequence[CommitInfo],
+    *,
+    config: Config,
+    web: WebLinks | None,
+    pending: CommitInfo | None = None,
+    pending_links: Iterable[dict[str, Any]] = (),
+    branches: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The template context of `day`. `fragments` and `commits` may hold other days too (they are
+    filtered here, and still resolve links); `pending` is shown as the commit being made."""
+    tz = ZoneInfo(config.timezone)
+    links = list(pending_links) if pending else []
+    scope = _Scope(day, tz, config, web, {c.sha: c for c in commits}, links)
+    on_day = sorted(
+        (f for f in fragments if day in fragment_days(f, tz)),
+        key=lambda f: (_day_stamps(f, day, tz)[0], f.get("id", "")),
+    )
+    day_commits = sorted(
+        (c for c in commits if c.sha and commit_day(c, tz) == day),
+        key=lambda c: (c.authored, c.committed, c.sha),
+    )
+    sessions = [_session(f, scope) for f in on_day]
+    entries = [_commit(c, scope, _links_to(c, fragments)) for c in day_commits]
+    pending_entry = (
+        _commit(pending, scope, _pending_sessions(links, fragments)) if pending else None
+    )
+    return {
+        "schema": CONTEXT_SCHEMA,
+        "date": day.isoformat(),
+        "weekday": day.strftime("%A"),
+        "timezone": config.timezone,
+        "branches": _branches(on_day, branches),
+        "web": {"kind": web.kind, "url": web.base_url} if web else None,
+        "summary": _summary(sessions, entries, pending_entry),
+        "sessions": sessions,
+        "commits": entries,
+        "pending": pending_entry,
+        "plans": [plan for f in on_day for plan in _plans(f, day, tz)],
+    }
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def _session(fragment: dict[str, Any], scope: _Scope) -> dict[str, Any]:
+    day, tz, limit = scope.day, scope.tz, scope.config.max_commands
+    days = fragment_days(fragment, tz)
+    stamps = _day_stamps(fragment, day, tz)
+    prompts = _on_day(fragment.get("prompts"), day, tz)
+    commands = _on_day(fragment.get("commands"), day, tz)
+    session_id = str(fragment.get("id", ""))
+    agent = str(fragment.get("agent", ""))
+    return {
+        "id": session_id,
+        "short_id": _short_id(session_id),
+        "agent": agent,
+        "model": fragment.get("model"),
+        "title": fragment.get("title"),
+        "parent_id": fragment.get("parent_id"),
+        "branch": (fragment.get("git") or {}).get("branch"),
+        "start": _hhmm(stamps[0], tz),
+        "end": _hhmm(stamps[-1], tz),
+        "started": stamps[0],
+        "ended": stamps[-1],
+        "continued_from_previous_day": day > min(days),
+        "continues_next_day": day < max(days),
+        "prompts": len(prompts),
+        "first_prompt": prompts[0].get("text") if prompts else None,
+        "outcome": fragment.get("outcome"),
+        "summary": fragment.get("summary") if day == max(days) else None,
+        "commands": [_command(c, tz) for c in commands[:limit]],
+        "commands_more": max(0, len(commands) - limit),
+        "commands_total": len(commands),
+        "failed_commands": sum(1 for c in commands if _failed(c)),
+        "files": _files(_on_day(fragment.get("files"), day, tz)),
+        "tokens": int(((fragment.get("tokens") or {}).get("by_day") or {}).get(day.isoformat(), 0)),
+        "resume": f"codex resume {session_id}" if agent == "codex" else None,
+        "commits": _session_commits(fragment, scope),
+    }
+
+
+def _command(command: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "time": _hhmm(command["ts"], tz),
+        "command": str(command.get("command", "")),
+        "exit_code": command.get("exit_code"),
+    }
+
+
+def _failed(command: dict[str, Any]) -> bool:
+    return command.get("exit_code") not in (0, None)
+
+
+def _files(changes: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """One row per path: an added file stays "add" through later updates; otherwise the last action."""
+    actions: dict[str, str] = {}
+    for change in changes:
+        path, action = str(change.get("path", "")), str(change.get("action", "update"))
+        if actions.get(path) == "add" and action == "update":
+            continue
+        actions[path] = action
+    return [{"path": path, "action": actions[path]} for path in sorted(actions)]
+
+
+def _session_commits(fragment: dict[str, Any], scope: _Scope) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "sha": sha,
+            "short": sha[:7],
+            "url": scope.web.commit_url(sha) if scope.web else None,
+            "subject": scope.known[sha].subject if sha in scope.known else None,
+            "strength": link.get("strength"),
+            "pending": False,
+        }
+        for link in fragment.get("commits") or []
+        for sha in [str(link.get("sha", ""))]
+    ]
+    rows.sort(key=lambda r: (getattr(scope.known.get(r["sha"]), "authored", "~"), r["sha"]))
+    pending = [
+        {"sha": "", "short": "", "url": None, "subject": None, "strength": link.get("strength")}
+        | {"pending": True}
+        for link in scope.pending_links
+        if link.get("session_id") == fragment.get("id")
+    ]
+    return rows + pending
+
+
+def _plans(fragment: dict[str, Any], day: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The last snapshot of each plan the session worked on that day. A snapshot that shares no
+    step with the previous one starts a new plan (agents resend the whole plan on every update)."""
+    latest: list[dict[str, Any]] = []
+    for snapshot in _on_day(fragment.get("plans"), day, tz):
+        steps = {s.get("step") for s in snapshot.get("steps") or []}
+        if latest and steps & {s.get("step") for s in latest[-1].get("steps") or []}:
+            latest[-1] = snapshot
+        else:
+            latest.append(snapshot)
+    session_id = str(fragment.get("id", ""))
+    return [
+        {
+            "session_id": session_id,
+            "short_id": _short_id(session_id),
+            "agent": fragment.get("agent"),
+            "time": _hhmm(plan["ts"], tz),
+            "explanation": plan.get("explanation"),
+            "completed": sum(1 for s in plan.get("steps") or [] if s.get("status") == "completed"),
+            "total": len(plan.get("steps") or []),
+            "steps": [
+                {"step": str(s.get("step", "")), "status": str(s.get("status", "pending"))}
+                for s in plan.get("steps") or []
+            ],
+        }
+        for plan in latest
+    ]
+
+
+# --- commits --------------------------------------------------------------------------------
+
+
+def _commit(commit: CommitInfo, scope: _Scope, sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    web, tz = scope.web, scope.tz
+    parent = commit.parents[0] if commit.parents else None
+    stamp = commit.authored or commit.committed
+    return {
+        "sha": commit.sha,
+        "short": commit.short,
+        "url": web.commit_url(commit.sha) if web and commit.sha else None,
+        "subject": commit.subject,
+        "author": commit.author_name,
+        "time": _hhmm(stamp, tz) if stamp else None,
+        "merge": len(commit.parents) > 1,
+        "parent": parent,
+        "compare_url": web.compare_url(parent, commit.sha)
+        if web and parent and commit.sha
+        else None,
+        "show": f"git show {commit.short}" if commit.sha else None,
+        "files": len(commit.files),
+        "insertions": sum(f.insertions for f in commit.files),
+        "deletions": sum(f.deletions for f in commit.files),
+        "paths": [f._asdict() for f in sorted(commit.files, key=lambda f: f.path)],
+        "sessions": sessions,
+        "pending": commit.pending,
+    }
+
+
+def _links_to(commit: CommitInfo, fragments: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sessions whose fragment links `commit`, by SHA or, after a rewrite, by patch id."""
+    best: dict[str, tuple[str, dict[str, Any]]] = {}
+    for fragment in fragments:
+        for link in fragment.get("commits") or []:
+            same_patch = commit.patch_id and link.get("patch_id") == commit.patch_id
+            if link.get("sha") != commit.sha and not same_patch:
+                continue
+            strength = str(link.get("strength", ""))
+            previous = best.get(fragment.get("id", ""))
+            if previous is None or _rank(strength) < _rank(previous[0]):
+                best[str(fragment.get("id", ""))] = (strength, fragment)
+    return _session_refs(best.values())
+
+
+def _pending_sessions(
+    links: list[dict[str, Any]], fragments: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    by_id = {f.get("id"): f for f in fragments}
+    return _session_refs(
+        (
+            str(link.get("strength", "")),
+            by_id.get(link.get("session_id"), {"id": link["session_id"]}),
+        )
+        for link in links
+    )
+
+
+def _session_refs(pairs: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    refs = [
+        {
+            "id": str(fragment.get("id", "")),
+            "short_id": _short_id(str(fragment.get("id", ""))),
+            "agent": fragment.get("agent"),
+            "strength": strength,
+            "start": fragment.get("started"),
+        }
+        for strength, fragment in pairs
+    ]
+    return sorted(refs, key=lambda r: (_rank(r["strength"]), r["start"] or "", r["id"]))
+
+
+# --- day-level ------------------------------------------------------------------------------
+
+
+def _summary(
+    sessions: list[dict[str, Any]], entries: list[dict[str, Any]], pending: dict[str, Any] | None
+) -> dict[str, int]:
+    changed = [*entries, *([pending] if pending else [])]
+    return {
+        "sessions": len(sessions),
+        "commits": len(entries),
+        "pending": 1 if pending else 0,
+        "files_changed": len({p["path"] for c in changed for p in c["paths"]}),
+        "insertions": sum(c["insertions"] for c in changed),
+        "deletions": sum(c["deletions"] for c in changed),
+        "commands": sum(s["commands_total"] for s in sessions),
+        "failed_commands": sum(s["failed_commands"] for s in sessions),
+        "tokens": sum(s["tokens"] for s in sessions),
+    }
+
+
+def _branches(fragments: list[dict[str, Any]], extra: Iterable[str]) -> list[str]:
+    names = {(f.get("git") or {}).get("branch") for f in fragments} | set(extra)
+    return sorted(name for name in names if name)
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+def _event_stamps(fragment: dict[str, Any]) -> list[str]:
+    stamps = [fragment.get("started"), fragment.get("ended")]
+    for key in _EVENT_LISTS:
+        stamps += [item.get("ts") for item in fragment.get(key) or []]
+    return sorted(s for s in stamps if s)
+
+
+def _day_stamps(fragment: dict[str, Any], day: date, tz: ZoneInfo) -> list[str]:
+    return [s for s in _event_stamps(fragment) if _local(s, tz).date() == day]
+
+
+def _on_day(items: list[dict[str, Any]] | None, day: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    chosen = [i for i in items or [] if i.get("ts") and _local(i["ts"], tz).date() == day]
+    return sorted(chosen, key=lambda i: str(i["ts"]))
+
+
+def _local(stamp: str, tz: ZoneInfo) -> datetime:
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError) as exc:
+        raise JournalError(f"unreadable time {stamp!r} in a session fragment or commit") from exc
+    if moment.tzinfo is None:  # fragments and git give UTC; never fall back to the machine's zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz)
+
+
+def _hhmm(stamp: str, tz: ZoneInfo) -> str:
+    return _local(stamp, tz).strftime("%H:%M")
+
+
+def _short_id(session_id: str) -> str:
+    return session_id.replace("-", "")[:8]
+
+
+def _rank(strength: str | None) -> int:
+    return STRENGTH_ORDER.get(strength or "", len(STRENGTH_ORDER))
