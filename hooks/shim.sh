@@ -1,0 +1,36 @@
+#!/bin/sh
+# ai-journal-shim v1: a git hook written by `ai-journal install --native`.
+# `ai-journal uninstall` removes it and puts back the hook it replaced.
+#
+# Runs `ai-journal hook <this hook's name> <git's arguments>`, then the hook that was here before
+# (<name>.ai-journal-prev) with the same arguments and the same stdin, and exits with that hook's
+# status. ai-journal's own status is ignored: it must never fail a git command.
+AI_JOURNAL_PYTHON=@PYTHON@
+
+hook=$(basename "$0")
+stdin_copy=""
+if [ "$hook" = post-rewrite ]; then
+    # git writes the old->new map to post-rewrite's stdin; both hooks need it.
+    stdin_copy=$(mktemp "${TMPDIR:-/tmp}/ai-journal-stdin.XXXXXX") && cat >"$stdin_copy"
+fi
+
+if [ -x "$AI_JOURNAL_PYTHON" ]; then
+    "$AI_JOURNAL_PYTHON" -P -m journal.entry hook "$hook" "$@" <"${stdin_copy:-/dev/null}" || true
+elif command -v ai-journal >/dev/null 2>&1; then
+    ai-journal hook "$hook" "$@" <"${stdin_copy:-/dev/null}" || true
+fi
+
+status=0
+prev="$(dirname "$0")/$hook.ai-journal-prev"
+if [ -x "$prev" ]; then
+    if [ -n "$stdin_copy" ]; then
+        "$prev" "$@" <"$stdin_copy"
+    else
+        "$prev" "$@"
+    fi
+    status=$?
+fi
+if [ -n "$stdin_copy" ]; then
+    rm -f "$stdin_copy"
+fi
+exit "$status"

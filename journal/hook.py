@@ -1,0 +1,225 @@
+"""What each git hook does: `ai-journal hook <stage> [git arguments]`.
+
+Every hook exits 0, whatever happens (post-checkout's status would become checkout's, and the
+pre-commit stage must never block a commit because of a bug of ours). A user-fixable problem prints
+its one line; anything unexpected prints one line naming the local log, where its traceback goes.
+
+This module is on the hot path of every git operation: it imports only the standard library and
+the small modules below. Heavy work (the pre-commit stage's refresh) is imported where it runs.
+
+Under the pre-commit framework hooks get no arguments and no stdin; the stage's data arrives in
+`PRE_COMMIT_*` variables instead. Run natively, git passes it as arguments (and post-rewrite's
+old→new map on stdin).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from journal import events, git, state
+from journal.errors import JournalError
+
+REBASE_MARKERS = ("rebase-merge", "rebase-apply")
+REWRITE_FILES = ("rebase-merge/rewritten-list", "rebase-apply/rewritten")
+AMEND_REFLOG_PREFIX = "commit (amend)"
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+Pairs = list[list[str]]
+Handler = Callable[[git.RepoPaths, Path, list[str]], list[str]]
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in HANDLERS:
+        stages = "|".join(HANDLERS)
+        print(f"ai-journal: usage: ai-journal hook <{stages}> [git arguments]", file=sys.stderr)
+        return 2
+    stage, args = argv[0], argv[1:]
+    local: Path | None = None
+    try:
+        paths = git.repo_paths()
+        local = state.local_dir(paths.common_dir)
+        for notice in HANDLERS[stage](paths, local, args):
+            print(notice, file=sys.stderr)
+    except JournalError as exc:
+        print(f"ai-journal: {_one_line(exc)}", file=sys.stderr)
+    except Exception as exc:
+        _report_unexpected(stage, local, exc)
+    return 0
+
+
+def active_sequencer(paths: git.RepoPaths) -> str | None:
+    """The name of the rebase, cherry-pick or revert state present in this worktree, if any."""
+    return next((m for m in git.SEQUENCER_MARKERS if (paths.git_dir / m).exists()), None)
+
+
+# -- stages --------------------------------------------------------------------------------------
+
+
+def post_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
+    sha, parents = _head_commit()
+    data: dict[str, object] = {"sha": sha, "parents": parents}
+    sequencer = active_sequencer(paths)
+    if sequencer:
+        data["sequencer"] = sequencer
+    else:
+        data["branch"] = _branch()
+    events.append(local, "post-commit", paths.toplevel, data)
+    return []
+
+
+def post_checkout(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
+    if len(args) >= 3:
+        old, new, flag = args[:3]
+    else:
+        old, new, flag = (_env(f"PRE_COMMIT_{k}", "post-checkout") for k in _CHECKOUT_VARS)
+    data: dict[str, object] = {"old": old, "new": new, "branch_checkout": flag == "1"}
+    sequencer = active_sequencer(paths)
+    if sequencer:
+        data["sequencer"] = sequencer
+    else:
+        data["branch"] = _branch()
+    events.append(local, "post-checkout", paths.toplevel, data)
+    return []
+
+
+_CHECKOUT_VARS = ("FROM_REF", "TO_REF", "CHECKOUT_TYPE")
+
+
+def post_merge(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
+    flag = args[0] if args else _env("PRE_COMMIT_IS_SQUASH_MERGE", "post-merge")
+    head = git.run(["rev-parse", "--verify", "HEAD"]).strip()
+    events.append(local, "post-merge", paths.toplevel, {"squash": flag == "1", "head": head})
+    return []
+
+
+def post_rewrite(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
+    command = args[0] if args else _env("PRE_COMMIT_REWRITE_COMMAND", "post-rewrite")
+    if command not in ("amend", "rebase"):
+        raise JournalError(f"post-rewrite: unknown command {command!r} (expected amend or rebase)")
+    if command == "amend" and any((paths.git_dir / m).exists() for m in REBASE_MARKERS):
+        return []  # a squash/fixup step or an amend at an edit stop: the final `rebase` map covers it
+    pairs, source = rewrite_pairs(paths, command)
+    data = {"command": command, "pairs": pairs, "source": source}
+    events.append(local, "post-rewrite", paths.toplevel, data)
+    return []
+
+
+def pre_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
+    """The `ai-journal-stage` hook: refresh fragments and journals and stage them into this commit."""
+    if active_sequencer(paths):
+        return []  # anything staged now would leak into the later picks
+    from journal import config as config_mod
+
+    config = config_mod.load(paths.toplevel)
+    if not config.stage_journal:
+        return []
+    from journal import pipeline
+
+    result = pipeline.refresh(paths, config, stage=True)
+    return [_one_line(notice) for notice in result.notices]
+
+
+HANDLERS: dict[str, Handler] = {
+    "pre-commit": pre_commit,
+    "post-commit": post_commit,
+    "post-checkout": post_checkout,
+    "post-merge": post_merge,
+    "post-rewrite": post_rewrite,
+}
+
+
+# -- the old→new map -----------------------------------------------------------------------------
+
+
+def rewrite_pairs(paths: git.RepoPaths, command: str) -> tuple[Pairs, str]:
+    """The rewrite map and where it came from: stdin (native hooks), else the rebase state file
+    read now (it is git's own stdin source and still exists while post-rewrite runs), else the
+    `commit (amend)` entry of HEAD's reflog."""
+    pairs = _parse_pairs(_read_stdin())
+    if pairs:
+        return pairs, "stdin"
+    if command == "rebase":
+        for rel in REWRITE_FILES:
+            try:
+                text = (paths.git_dir / rel).read_text(encoding="utf-8", errors="replace")
+            except FileNotFoundError:
+                continue
+            return _parse_pairs(text), rel
+        return [], "none"
+    pair = _amend_from_reflog(paths.git_dir / "logs" / "HEAD")
+    return ([pair], "reflog") if pair else ([], "none")
+
+
+def _read_stdin() -> str:
+    # pre-commit never passes stdin; a terminal means someone ran the hook by hand.
+    if os.environ.get("PRE_COMMIT") or sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
+
+
+def _parse_pairs(text: str) -> Pairs:
+    pairs: Pairs = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and all(_SHA.fullmatch(f) for f in fields[:2]):
+            pairs.append(fields[:2])
+    return pairs
+
+
+def _amend_from_reflog(reflog: Path) -> list[str] | None:
+    """(old, new) of the newest HEAD reflog entry when it is an amend."""
+    try:
+        with reflog.open("rb") as handle:
+            handle.seek(max(0, reflog.stat().st_size - 8192))
+            tail = handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    lines = tail.rstrip("\n").splitlines()
+    if not lines or "\t" not in lines[-1]:
+        return None
+    head, message = lines[-1].split("\t", 1)
+    fields = head.split()
+    if not message.startswith(AMEND_REFLOG_PREFIX) or len(fields) < 2:
+        return None
+    return fields[:2] if all(_SHA.fullmatch(f) for f in fields[:2]) else None
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+
+def _head_commit() -> tuple[str, int]:
+    sha, *parents = git.run(["rev-list", "--parents", "-n", "1", "HEAD"]).split()
+    return sha, len(parents)
+
+
+def _branch() -> str | None:
+    return (git.try_run(["symbolic-ref", "-q", "--short", "HEAD"]) or "").strip() or None
+
+
+def _env(name: str, stage: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise JournalError(f"{stage}: no git arguments and no ${name}; run it from a git hook")
+    return value
+
+
+def _one_line(message: object) -> str:
+    text = str(message).strip()
+    return text.splitlines()[0] if text else type(message).__name__
+
+
+def _report_unexpected(stage: str, local: Path | None, exc: Exception) -> None:
+    from journal import log
+
+    where = ""
+    if local is not None:
+        try:
+            where = f"; see {log.record_exception(local, exc)}"
+        except OSError:
+            where = "; the local log could not be written"
+    summary = f"{type(exc).__name__}: {_one_line(exc)}"
+    print(f"ai-journal: {stage} hook failed ({summary}){where}", file=sys.stderr)
