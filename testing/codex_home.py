@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -185,21 +185,121 @@ class Rollout:
             {"type": "function_call_output", "call_id": call_id, "output": "Plan updated"},
         )
 
-    def mcp(self, server: str, tool: str, arguments: dict[str, Any], output: str = "ok") -> Rollout:
+    def mcp(
+        self,
+        server: str,
+        tool: str,
+        arguments: dict[str, Any],
+        output: str = "ok",
+        style: str = "prefixed",
+    ) -> Rollout:
+        """An MCP call named as in one of three eras: prefixed `mcp__s__t`, `namespace`, bare `s__t`."""
         call_id = self._call_id()
-        name = f"mcp__{server}__{tool}"
-        self.line(
-            "response_item",
-            {
-                "type": "function_call",
-                "name": name,
-                "arguments": json.dumps(arguments),
-                "call_id": call_id,
-            },
-        )
+        item: dict[str, Any] = {"type": "function_call", "name": f"mcp__{server}__{tool}"}
+        if style == "namespace":
+            item.update(name=tool, namespace=f"mcp__{server}")
+        elif style == "bare":
+            item["name"] = f"{server}__{tool}"
+        item.update(arguments=json.dumps(arguments), call_id=call_id)
+        self.line("response_item", item)
         return self.line(
             "response_item", {"type": "function_call_output", "call_id": call_id, "output": output}
         )
+
+    # -- more actions ----------------------------------------------------------------------------
+    def event(self, kind: str, **fields: Any) -> Rollout:
+        return self.line("event_msg", {"type": kind, **fields})
+
+    def user(self, text: str, kind: str | None = None) -> Rollout:
+        """A bare `user_message` event (2025 files carry a `kind`)."""
+        payload: dict[str, Any] = {"type": "user_message", "message": text}
+        if kind is not None:
+            payload["kind"] = kind
+        return self.line("event_msg", payload)
+
+    def item_user(self, text: str) -> Rollout:
+        """A user-role response item with no matching event (as in files without events)."""
+        return self.line("response_item", _user_item(text))
+
+    def call(
+        self,
+        name: str,
+        arguments: str | dict[str, Any],
+        output: str | None = None,
+        call_id: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """A `function_call`, and its output unless `output` is None; returns the call id."""
+        call_id = call_id or self._call_id()
+        args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        item = {"type": "function_call", "name": name, "arguments": args, "call_id": call_id}
+        self.line("response_item", {**item, **extra})
+        if output is not None:
+            self.output(call_id, output)
+        return call_id
+
+    def output(self, call_id: str, output: Any, custom: bool = False) -> Rollout:
+        kind = "custom_tool_call_output" if custom else "function_call_output"
+        return self.line("response_item", {"type": kind, "call_id": call_id, "output": output})
+
+    def exec_running(self, command: str, process_id: int, output: str = "") -> str:
+        """A unified-exec command still running when its first output is written."""
+        text = f"Chunk ID: ab12\nWall time: 10.0 seconds\nProcess running with session ID {process_id}\nOutput:\n{output}"
+        return self.call("exec_command", {"cmd": command, "yield_time_ms": 10000}, text)
+
+    def write_stdin(self, process_id: int, exit_code: int | None = None, output: str = "") -> str:
+        status = (
+            f"Process exited with code {exit_code}"
+            if exit_code is not None
+            else f"Process running with session ID {process_id}"
+        )
+        text = f"Chunk ID: cd34\nWall time: 5.0 seconds\n{status}\nOutput:\n{output}"
+        return self.call("write_stdin", {"session_id": process_id, "chars": ""}, text)
+
+    def patch_via(self, patch: str, carrier: str, workdir: str | None = None) -> str:
+        """`apply_patch` through one of its carriers: custom, function, argv, heredoc, shell_command."""
+        ok = json.dumps(
+            {"output": "Success.", "metadata": {"exit_code": 0, "duration_seconds": 0.1}}
+        )
+        if carrier == "custom":
+            return self._custom_patch(patch)
+        if carrier == "function":
+            return self.call("apply_patch", {"input": patch}, ok)
+        if carrier == "argv":
+            return self.call("shell", {"command": ["apply_patch", patch], "workdir": workdir}, ok)
+        script = f"apply_patch <<'EOF'\n{patch}EOF\n"
+        if carrier == "heredoc":
+            return self.call("exec_command", {"cmd": script, "workdir": workdir}, _unified(0))
+        return self.call("shell_command", {"command": script, "workdir": workdir}, ok)
+
+    def _custom_patch(self, patch: str) -> str:
+        call_id = self._call_id()
+        item = {
+            "type": "custom_tool_call",
+            "call_id": call_id,
+            "name": "apply_patch",
+            "input": patch,
+        }
+        self.line("response_item", {**item, "status": "completed"})
+        self.output(call_id, "Success. Updated the following files:\n", custom=True)
+        return call_id
+
+    def compacted(self, history: list[dict[str, Any]]) -> Rollout:
+        self.line("compacted", {"message": "", "replacement_history": history})
+        return self.event("context_compacted")
+
+    def rollback(self, turns: int) -> Rollout:
+        return self.event("thread_rolled_back", num_turns=turns)
+
+    def abort(self) -> Rollout:
+        return self.event("turn_aborted", reason="interrupted")
+
+    def rename(self, title: str) -> Rollout:
+        return self.event("thread_name_updated", thread_id=self.id, thread_name=title)
+
+
+def _unified(code: int, output: str = "") -> str:
+    return f"Chunk ID: ef56\nWall time: 0.2 seconds\nProcess exited with code {code}\nOutput:\n{output}"
 
 
 def _user_item(text: str) -> dict[str, Any]:
@@ -226,11 +326,21 @@ class CodexHome:
         model: str = "gpt-5.3-codex",
         session_id: str | None = None,
         remote: str | None = None,
+        source: str | dict[str, Any] = "cli",
+        parent_id: str | None = None,
+        archived: bool = False,
     ) -> Rollout:
+        """A current-format (G2) session; `parent_id` makes it a spawned sub-agent thread and
+        `archived` puts it in the flat `archived_sessions/` folder."""
         sid = session_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cwd}/{start.isoformat()}"))
         day = start.astimezone(UTC)
         folder = self.root / "sessions" / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
+        if archived:
+            folder = self.root / "archived_sessions"
         folder.mkdir(parents=True, exist_ok=True)
+        if parent_id is not None:
+            spawn = {"parent_thread_id": parent_id, "depth": 1, "agent_role": "worker"}
+            source = {"subagent": {"thread_spawn": spawn}}
         path = folder / f"rollout-{day:%Y-%m-%dT%H-%M-%S}-{sid}.jsonl"
         git: dict[str, str] = {}
         if commit:
@@ -245,7 +355,7 @@ class CodexHome:
             "cwd": str(cwd),
             "originator": "codex_cli_rs",
             "cli_version": "0.106.0",
-            "source": "cli",
+            "source": source,
             "model_provider": "openai",
             "base_instructions": {"text": "You are Codex."},
             "git": git,
@@ -258,3 +368,139 @@ class CodexHome:
         record = {key: session_id, "ts": int(when.timestamp()), "text": text}
         with (self.root / "history.jsonl").open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+
+    # -- older generations and archives --------------------------------------------------------
+    def legacy(
+        self,
+        start: datetime,
+        cwd: Path | str | None = None,
+        branch: str | None = "main",
+        session_id: str | None = None,
+        zone: tzinfo | None = None,
+    ) -> LegacyRollout:
+        """A pre-envelope session: G1 (`cwd=None`: a bare `{id, timestamp}` header) or G1b (with
+        cwd and git). Like Codex then, the header time is the local wall clock of `zone` with a
+        literal `Z`, and so is the file name."""
+        sid = session_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"legacy/{cwd}/{start.isoformat()}"))
+        wall = start.astimezone(zone or UTC)
+        folder = self.root / "sessions" / f"{wall:%Y}" / f"{wall:%m}" / f"{wall:%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"rollout-{wall:%Y-%m-%dT%H-%M-%S}-{sid}.jsonl"
+        header: dict[str, Any] = {"id": sid, "timestamp": wall.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        if cwd is not None:
+            header.update(cwd=str(cwd), originator="codex_cli_rs", cli_version="0.23.0")
+            header["instructions"] = None
+            header["git"] = {
+                "commit_hash": "9b1e4c7d" * 5,
+                **({"branch": branch} if branch else {}),
+            }
+        rollout = LegacyRollout(path, sid)
+        rollout.write(header)
+        return rollout.state()
+
+    def g0(self, start: datetime, session_id: str | None = None) -> G0Session:
+        """A TypeScript-CLI session (one pretty-printed `.json` per save)."""
+        sid = session_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"g0/{start.isoformat()}"))
+        return G0Session(self.root / "sessions", sid, start)
+
+    def archive(self, rollout: Rollout) -> Path:
+        """Move a session file to `archived_sessions/`, as Codex does (same inode)."""
+        target = self.root / "archived_sessions" / rollout.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rollout.path.rename(target)
+        rollout.path = target
+        return target
+
+    def compress(self, path: Path, keep_plain: bool = False) -> Path:
+        """zstd-compress a log to `<name>.zst`, as Codex does for old archived sessions."""
+        import zstandard
+
+        target = path.with_name(path.name + ".zst")
+        target.write_bytes(zstandard.ZstdCompressor(level=3).compress(path.read_bytes()))
+        if not keep_plain:
+            path.unlink()
+        return target
+
+
+class LegacyRollout:
+    """G1/G1b lines: bare response items and `{"record_type": "state"}` markers, no timestamps."""
+
+    def __init__(self, path: Path, session_id: str) -> None:
+        self.path, self.id = path, session_id
+        self._calls = 0
+
+    def write(self, record: dict[str, Any]) -> LegacyRollout:
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+        return self
+
+    def state(self) -> LegacyRollout:
+        return self.write({"record_type": "state"})
+
+    def message(self, role: str, text: str) -> LegacyRollout:
+        kind = "output_text" if role == "assistant" else "input_text"
+        return self.write(
+            {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
+        )
+
+    def shell(
+        self, command: list[str], exit_code: int = 0, output: str = "", workdir: str | None = None
+    ) -> LegacyRollout:
+        self._calls += 1
+        call_id = f"call_legacy{self._calls}"
+        args = {"command": command, "workdir": workdir, "timeout_ms": 10000}
+        self.write(
+            {
+                "type": "function_call",
+                "name": "shell",
+                "arguments": json.dumps(args),
+                "call_id": call_id,
+            }
+        )
+        out = json.dumps(
+            {"output": output, "metadata": {"exit_code": exit_code, "duration_seconds": 0.1}}
+        )
+        return self.write({"type": "function_call_output", "call_id": call_id, "output": out})
+
+
+class G0Session:
+    """Items of a TypeScript-CLI session; `save` writes one snapshot file of the items so far."""
+
+    def __init__(self, folder: Path, session_id: str, start: datetime) -> None:
+        self.folder, self.id, self.clock = folder, session_id, start
+        self.items: list[dict[str, Any]] = []
+
+    def prompt(self, text: str) -> G0Session:
+        self.items.append(_user_item(text))
+        return self
+
+    def reply(self, text: str) -> G0Session:
+        content = [{"type": "output_text", "text": text}]
+        self.items.append({"type": "message", "role": "assistant", "content": content})
+        return self
+
+    def shell(self, command: list[str], workdir: str, exit_code: int = 0) -> G0Session:
+        call_id = f"call_g0_{len(self.items)}"
+        args = json.dumps({"command": command, "workdir": workdir})
+        self.items.append(
+            {"type": "function_call", "name": "shell", "arguments": args, "call_id": call_id}
+        )
+        out = json.dumps(
+            {"output": "", "metadata": {"exit_code": exit_code, "duration_seconds": 0.1}}
+        )
+        self.items.append({"type": "function_call_output", "call_id": call_id, "output": out})
+        return self
+
+    def save(self, file_id: str | None = None, minutes_later: float = 0) -> Path:
+        """Write a snapshot: `rollout-<date>-<file_id>.json` (the earliest CLI used a fresh UUID
+        per save) or, without `file_id`, `<session id>.json` (the later CLI, rewritten in place)."""
+        saved = self.clock + timedelta(minutes=minutes_later)
+        name = f"rollout-{saved:%Y-%m-%d}-{file_id}.json" if file_id else f"{self.id}.json"
+        doc = {
+            "session": {"timestamp": iso(saved), "id": self.id, "instructions": ""},
+            "items": self.items,
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / name
+        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        return path

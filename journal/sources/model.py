@@ -46,6 +46,9 @@ class ToolCall:
     mcp_server: str | None = None
     mcp_tool: str | None = None
     arguments: str | None = None  # raw arguments when they are neither shell nor patch
+    # None until an output is seen; then "ok", "failed" (non-zero exit), "timeout", "error" (the
+    # call was rejected or could not run) or "running" (a unified-exec process still alive).
+    status: str | None = None
 
 
 @dataclass
@@ -82,6 +85,7 @@ class ParseStats:
     malformed: int = 0  # not JSON, or JSON of the wrong shape
     unknown: int = 0  # valid JSON of a type we do not know
     truncated_tail: bool = False  # a partial last line was left for the next run
+    orphan_outputs: int = 0  # tool outputs whose call was never seen
 
 
 @dataclass
@@ -114,6 +118,8 @@ class Session:
     subagents: list[str] = field(default_factory=list)  # ids of child threads
     turns_completed: int = 0
     turns_aborted: int = 0
+    turns_rolled_back: int = 0  # turns the user dropped (their prompts and replies are removed)
+    ghost_commits: list[str] = field(default_factory=list)  # snapshot commits Codex made for /undo
     stats: ParseStats = field(default_factory=ParseStats)
     # Reader bookkeeping for incremental parsing; opaque to everything but the reader.
     reader_state: dict[str, Any] = field(default_factory=dict)

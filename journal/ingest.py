@@ -1,0 +1,367 @@
+"""Find the agent logs, parse only what was written since the last run, keep this repository's sessions.
+
+Per log file a cursor (see `sources.cursors`) says how far it was read. A run then
+* skips files whose size did not change;
+* parses only the appended bytes of a grown `.jsonl`, continuing from the cached `Session`
+  (`<local>/sessions/<id>.json`, whose `reader_state` holds the parser's bookkeeping);
+* re-reads from scratch a file that shrank or was replaced (new device/inode), and a G0 `.json` or
+  `.jsonl.zst` file whenever its size or modification time changed;
+* remembers files whose session belongs elsewhere as foreign. A grown foreign `.jsonl` is not
+  parsed again: only its new `session_meta`/`turn_context` lines are looked at, and only a cwd
+  inside this repository there makes it ours (then it is read whole). Foreign G0/G1/zst files are
+  re-read when they change, since their cwd is inferred from the whole content.
+The caller holds the state lock (`state.locked`). Sessions are never dropped because their log went
+away: the cache is the record of what happened.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from journal import git, state
+from journal.config import Config
+from journal.sources import codex_legacy, cursors, discover, history, lines, rollout
+from journal.sources.cursors import Cursor
+from journal.sources.discover import LogFile
+from journal.sources.model import ParseStats, Session
+from journal.sources.scope import RepoScope
+
+Progress = Callable[[int, int], None]
+SESSIONS_DIR = "sessions"
+
+
+@dataclass
+class IngestResult:
+    sessions: dict[str, Session]  # every session of this repo, cached + new
+    changed: set[str]  # ids whose record changed in this run (reader bookkeeping aside)
+    files_scanned: int = 0
+    files_parsed: int = 0
+    bytes_read: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    notices: list[str] = field(default_factory=list)
+
+
+def codex_home(config: Config) -> Path | None:
+    return discover.codex_home(config)
+
+
+def load_sessions(local_dir: Path) -> dict[str, Session]:
+    """Every cached session; an unreadable cache file is skipped (its log is read again)."""
+    sessions: dict[str, Session] = {}
+    folder = local_dir / SESSIONS_DIR
+    if not folder.is_dir():
+        return sessions
+    for path in sorted(folder.glob("*.json")):
+        try:
+            session = Session.from_dict(orjson.loads(path.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
+            continue
+        sessions[session.id] = session
+    return sessions
+
+
+def ingest(paths: git.RepoPaths, config: Config, progress: Progress | None = None) -> IngestResult:
+    local = state.local_dir(paths.common_dir)
+    run = _Run(local, RepoScope([paths.toplevel, *git.worktrees(paths.toplevel)]), progress)
+    home = codex_home(config)
+    logs = discover.find_logs(home) if home else []
+    run.ingest_logs(logs)
+    if home is not None:
+        run.apply_history(home)
+    run.attach_subagents()
+    run.save()
+    return run.result
+
+
+@dataclass
+class _Job:
+    log: LogFile
+    st: os.stat_result
+    cursor: Cursor | None
+    action: str  # "skip" | "append" | "full" | "scan"
+    cost: int  # bytes this job will read
+
+
+class _Run:
+    def __init__(self, local: Path, scope: RepoScope, progress: Progress | None) -> None:
+        self.local, self.scope, self.progress = local, scope, progress
+        self.store = cursors.load(local)
+        self.sessions = load_sessions(local)
+        self.result = IngestResult(self.sessions, set())
+        if self.store.notice:
+            self.result.notices.append(self.store.notice)
+        self.before: dict[str, bytes | None] = {}  # fingerprints of touched sessions, pre-run
+        self.dirty: set[str] = set()
+        self.parsed: set[str] = set()
+        self.done = self.total = 0
+        self._by_identity: dict[tuple[int, int, str], str] | None = None
+
+    # -- files ---------------------------------------------------------------------------------
+    def ingest_logs(self, logs: list[LogFile]) -> None:
+        jobs = [job for job in map(self._plan, logs) if job is not None]
+        self.result.files_scanned = len(jobs)
+        g0 = [job for job in jobs if job.log.kind == "g0"]
+        files = [job for job in jobs if job.log.kind != "g0"]
+        g0_stale = any(job.action != "skip" for job in g0) or self._g0_vanished(g0)
+        self.total = sum(job.cost for job in files) + (
+            sum(j.st.st_size for j in g0) if g0_stale else 0
+        )
+        skipped_zst = 0
+        for job in files:
+            if job.log.kind == "zst" and job.action == "full" and not lines.zstd_available():
+                skipped_zst += 1
+            else:
+                self._execute(job)
+        if g0_stale:
+            self._read_g0(g0)
+        if skipped_zst:
+            self.result.notices.append(
+                f"skipped {skipped_zst} compressed Codex log(s) (.jsonl.zst): install the"
+                " 'zstandard' package (pip install 'ai-journal[zstd]') to read them"
+            )
+        present = {str(job.log.path) for job in jobs}
+        self.store.files = {k: c for k, c in self.store.files.items() if k in present}
+
+    def _plan(self, log: LogFile) -> _Job | None:
+        try:
+            st = log.path.stat()
+        except OSError:
+            return None  # vanished between listing and now
+        cursor = self.store.files.get(str(log.path)) or self._moved_here(log, st)
+        action = _action(log, st, cursor)
+        lost = cursor is not None and cursor.session_id not in (None, *self.sessions)
+        if action == "skip" and cursor is not None and not cursor.foreign and lost:
+            action = "full"  # the cached record is gone: rebuild it
+        if action == "append" and not self._resumable(log, cursor):
+            action = "full"
+        start = cursor.offset if cursor and action in ("append", "scan") else 0
+        return _Job(log, st, cursor, action, 0 if action == "skip" else st.st_size - start)
+
+    def _moved_here(self, log: LogFile, st: os.stat_result) -> Cursor | None:
+        """A file Codex moved (to `archived_sessions/`) keeps its inode: carry its cursor over."""
+        if self._by_identity is None:
+            self._by_identity = {
+                (c.device, c.inode, c.kind): k for k, c in self.store.files.items()
+            }
+        key = self._by_identity.get((st.st_dev, st.st_ino, log.kind))
+        if key is None or key == str(log.path) or os.path.exists(key):
+            return None
+        cursor = self.store.files.pop(key)
+        cursor.path = str(log.path)
+        self.store.files[cursor.path] = cursor
+        session = self.sessions.get(cursor.session_id or "")
+        if session is not None and session.source_path == key:
+            self._touch(session.id)
+            session.source_path = cursor.path
+            self.dirty.add(session.id)
+        return cursor
+
+    def _resumable(self, log: LogFile, cursor: Cursor | None) -> bool:
+        session = self.sessions.get(cursor.session_id or "") if cursor else None
+        return (
+            cursor is not None
+            and session is not None
+            and session.source_path == str(log.path)
+            and session.reader_state.get("offset") == cursor.offset
+        )
+
+    def _execute(self, job: _Job) -> None:
+        path, cursor = job.log.path, job.cursor
+        if job.action == "skip":
+            return
+        self.result.files_parsed += 1
+        self.result.bytes_read += job.cost
+        if job.action == "scan" and cursor is not None:
+            mine, read = self.scope.scan_appended(path, cursor.offset, self._advance)
+            if not mine:
+                cursor.offset, cursor.size = read.offset, read.seen
+                return
+            self.result.bytes_read += cursor.offset  # now read whole after all
+        if job.action == "append" and cursor is not None:
+            session = self.sessions[cursor.session_id or ""]
+            self._touch(session.id)
+            counts = _counts(session.stats)
+            _, read = rollout.read_jsonl(path, session, cursor.offset, self._advance)
+            self._count(session.stats, counts)
+            self._keep(session, job, read)
+            return
+        if job.log.kind == "zst":
+            session, read = rollout.read_zst(path, self._advance)
+        else:
+            session, read = rollout.read_jsonl(path, None, 0, self._advance)
+        self._count(session.stats, (0, 0))
+        self._keep(session, job, read)
+
+    def _keep(self, session: Session, job: _Job, read: lines.LinesRead) -> None:
+        offset, seen = read.offset, read.seen
+        if job.log.kind == "zst":
+            offset = seen = job.st.st_size  # read whole each time: only size and mtime matter
+        cursor = cursors.cursor_for(job.log.path, job.st, job.log.kind, offset, seen)
+        cursor.format, cursor.session_id = session.format, session.id
+        cursor.foreign = not self.scope.owns(session)
+        self.store.files[str(job.log.path)] = cursor
+        if not cursor.foreign:
+            self._accept(session)
+
+    def _accept(self, session: Session) -> None:
+        current = self.sessions.get(session.id)
+        if current is not None and current is not session:
+            other = current.source_path
+            elsewhere = other != session.source_path and os.path.exists(other)
+            if elsewhere and current.stats.lines > session.stats.lines:
+                return  # the same session in two files: the longer copy wins
+            self._touch(session.id)
+        self.sessions[session.id] = session
+        self.dirty.add(session.id)
+        self.parsed.add(session.id)
+
+    # -- G0 ------------------------------------------------------------------------------------
+    def _g0_vanished(self, g0: list[_Job]) -> bool:
+        present = {str(job.log.path) for job in g0}
+        return any(c.kind == "g0" and k not in present for k, c in self.store.files.items())
+
+    def _read_g0(self, jobs: list[_Job]) -> None:
+        """Re-read every G0 file, keep the longest snapshot of each session."""
+        by_path = {str(job.log.path): job for job in jobs}
+        snaps = [s for s in (codex_legacy.read_snapshot(j.log.path) for j in jobs) if s]
+        self.result.files_parsed += len(jobs)
+        self.result.bytes_read += sum(job.st.st_size for job in jobs)
+        self._advance(sum(job.st.st_size for job in jobs))
+        kept = {str(s.path): s for s in codex_legacy.dedupe_snapshots(snaps)}
+        for sid in [s.id for s in self.sessions.values() if s.format == "g0"]:
+            source = self.sessions[sid].source_path
+            if source not in kept and os.path.exists(source):  # superseded by a longer snapshot
+                self._touch(sid)
+                del self.sessions[sid]
+        for key, job in by_path.items():
+            cursor = cursors.cursor_for(job.log.path, job.st, "g0", job.st.st_size, job.st.st_size)
+            cursor.format = "g0"
+            self.store.files[key] = cursor
+            if key in kept:
+                session = rollout.new_session(job.log.path)
+                codex_legacy.parse_snapshot(kept[key], session)
+                self._count(session.stats, (0, 0))
+                cursor.session_id, cursor.foreign = session.id, not self.scope.owns(session)
+                if not cursor.foreign:
+                    self._accept(session)
+
+    # -- whole-set passes ----------------------------------------------------------------------
+    def apply_history(self, home: Path) -> None:
+        """`history.jsonl` stands in for the prompts of sessions without `user_message` events."""
+        wanting = [
+            s for s in self.sessions.values() if s.reader_state.get("prompts_from") != "events"
+        ]
+        if not wanting:
+            return
+        stamp = _file_stamp(home / history.HISTORY_FILE) | _file_stamp(
+            home / "history.json", "old_"
+        )
+        if stamp == self.store.history and not any(s.id in self.parsed for s in wanting):
+            return
+        grouped = history.by_session(history.read_history(home))
+        for session in wanting:
+            before = _fingerprint(session)
+            if history.apply(session, grouped.get(session.id, [])):
+                self.before.setdefault(session.id, before)
+                self.dirty.add(session.id)
+        self.store.history = stamp
+
+    def attach_subagents(self) -> None:
+        children: dict[str, set[str]] = {}
+        for session in self.sessions.values():
+            if session.parent_id and session.parent_id in self.sessions:
+                children.setdefault(session.parent_id, set()).add(session.id)
+        for session in self.sessions.values():
+            wanted = sorted(children.get(session.id, set()))
+            if session.subagents != wanted:
+                self._touch(session.id)
+                session.subagents = wanted
+                self.dirty.add(session.id)
+
+    def save(self) -> None:
+        folder = self.local / SESSIONS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        for sid in sorted(self.dirty):
+            if sid in self.sessions:
+                _write(folder / _file_name(sid), orjson.dumps(self.sessions[sid]))
+        for sid, before in self.before.items():
+            if sid not in self.sessions:
+                (folder / _file_name(sid)).unlink(missing_ok=True)
+                self.result.changed.add(sid)
+            elif _fingerprint(self.sessions[sid]) != before:
+                self.result.changed.add(sid)
+        self.result.changed |= {sid for sid in self.dirty if sid not in self.before}
+        cursors.save(self.local, self.store)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _touch(self, sid: str) -> None:
+        if sid not in self.before and sid in self.sessions:
+            self.before[sid] = _fingerprint(self.sessions[sid])
+
+    def _advance(self, amount: int) -> None:
+        self.done += amount
+        if self.progress is not None and self.total:
+            self.progress(min(self.done, self.total), self.total)
+
+    def _count(self, stats: ParseStats, before: tuple[int, int]) -> None:
+        self.result.malformed += stats.malformed - before[0]
+        self.result.unknown += stats.unknown - before[1]
+
+
+def _action(log: LogFile, st: os.stat_result, cursor: Cursor | None) -> str:
+    if cursor is None or not cursor.same_file(st):
+        return "full"
+    if log.kind != "jsonl":
+        return "skip" if cursor.unchanged(st) else "full"
+    if st.st_size == cursor.size:
+        return "skip"
+    if st.st_size < cursor.size:
+        return "full"  # truncated or rewritten
+    if cursor.foreign:
+        return "scan" if cursor.format == "g2" else "full"
+    return "append"
+
+
+def _counts(stats: ParseStats) -> tuple[int, int]:
+    return stats.malformed, stats.unknown
+
+
+def _fingerprint(session: Session) -> bytes:
+    """The record without the reader's bookkeeping: what consumers see."""
+    saved = session.reader_state, session.stats
+    session.reader_state, session.stats = {}, ParseStats()
+    try:
+        return orjson.dumps(session)
+    finally:
+        session.reader_state, session.stats = saved
+
+
+def _file_stamp(path: Path, prefix: str = "") -> dict[str, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return {}
+    return {
+        f"{prefix}size": st.st_size,
+        f"{prefix}mtime_ns": st.st_mtime_ns,
+        f"{prefix}ino": st.st_ino,
+    }
+
+
+def _file_name(session_id: str) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in session_id).lstrip(".")
+    return f"{safe or '_'}.json"
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace a cache file atomically (no fsync: the cache is rebuilt if a crash loses it; a
+    cursor whose offset disagrees with the cached record makes the next run re-read the log)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

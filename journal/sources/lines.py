@@ -1,0 +1,75 @@
+"""Streaming the complete lines of a log file, from a byte offset, without loading it whole.
+
+A live Codex file may end in a line that is still being written. That tail is not consumed: the
+returned offset stops before it, so the next run starts there and sees the whole line.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, NamedTuple
+
+PROGRESS_EVERY = 1 << 20
+
+
+class LinesRead(NamedTuple):
+    offset: int  # just past the last complete line consumed
+    seen: int  # bytes of the file seen, including an unterminated tail
+    truncated_tail: bool
+
+
+def feed_lines(
+    path: Path,
+    offset: int,
+    feed: Callable[[bytes], None],
+    progress: Callable[[int], None] | None = None,
+) -> LinesRead:
+    """Pass every newline-terminated line from `offset` on to `feed`."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return _feed(handle, offset, feed, progress, keep_tail=False)
+
+
+def feed_compressed(
+    path: Path, feed: Callable[[bytes], None], progress: Callable[[int], None] | None = None
+) -> LinesRead:
+    """Every line of a `.zst` file (archived, so complete: a last line without newline counts)."""
+    import zstandard
+
+    with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as stream:
+        return _feed(io.BufferedReader(stream), 0, feed, progress, keep_tail=True)
+
+
+def zstd_available() -> bool:
+    try:
+        import zstandard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _feed(
+    handle: IO[bytes],
+    offset: int,
+    feed: Callable[[bytes], None],
+    progress: Callable[[int], None] | None,
+    keep_tail: bool,
+) -> LinesRead:
+    position, reported = offset, offset
+    for line in handle:
+        if not line.endswith(b"\n"):
+            if keep_tail:
+                feed(line)
+                position += len(line)
+                break
+            return LinesRead(position, position + len(line), truncated_tail=bool(line.strip()))
+        feed(line)
+        position += len(line)
+        if progress is not None and position - reported >= PROGRESS_EVERY:
+            progress(position - reported)
+            reported = position
+    if progress is not None and position > reported:
+        progress(position - reported)
+    return LinesRead(position, position, truncated_tail=False)
