@@ -66,7 +66,8 @@ def web_links(origin_url: str | None, kind: str = "") -> WebLinks | None:
         segments[-1] = segments[-1][: -len(".git")]
     if kind not in KINDS or not _valid_path(kind, segments):
         return None
-    return WebLinks(kind, f"{scheme}://{host}/{'/'.join(segments)}")
+    path = "/".join(quote(segment, safe="-._~%@+") for segment in segments)
+    return WebLinks(kind, f"{scheme}://{host}/{path}")
 
 
 def _host_and_path(url: str) -> tuple[str, str, str] | None:
