@@ -167,9 +167,11 @@ def commits(
     until: str | None = None,
     limit: int | None = None,
     *,
+    all_branches: bool = False,
     with_patch_ids: bool = False,
 ) -> list[CommitInfo]:
-    """Commits reachable from `rev` (a revision or a range), newest first, from one `git log`.
+    """Commits reachable from `rev` (a revision or a range), and from every local branch with
+    `all_branches`, newest first, from one `git log`.
 
     A merge's files are its changes against the first parent (what it brought into the branch). An
     unborn HEAD has no commits. `since`/`until` take anything `git log` accepts (committer dates).
@@ -181,6 +183,7 @@ def commits(
     args += [f"--since={since}"] if since else []
     args += [f"--until={until}"] if until else []
     args += [f"--max-count={limit}"] if limit is not None else []
+    args += ["--branches"] if all_branches else []
     try:
         out = run([*args, "--end-of-options", rev, "--"], cwd)
     except JournalError:

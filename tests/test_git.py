@@ -118,6 +118,7 @@ def test_commits_in_a_linked_worktree(repo: GitRepo, tmp_path: Path) -> None:
     sha = linked.commit("feature work", {"b.txt": "b\n"})
     assert [c.sha for c in git.commits(tree)] == [sha, base]
     assert [c.sha for c in git.commits(repo.path)] == [base]
+    assert [c.sha for c in git.commits(repo.path, all_branches=True)] == [sha, base]
     assert git.commits(repo.path, rev="feature")[0].files == (FileStat("b.txt", "A", 1, 0),)
 
 
