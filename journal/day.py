@@ -92,9 +92,11 @@ def build_context(
     )
     sessions = [_session(f, scope) for f in on_day]
     entries = [_commit(c, scope, _links_to(c, fragments)) for c in day_commits]
-    pending_entry = (
-        _commit(pending, scope, _pending_sessions(links, fragments)) if pending else None
-    )
+    by_id = {f.get("id"): f for f in fragments}
+    behind = [
+        (str(k.get("strength")), by_id.get(k["session_id"], {"id": k["session_id"]})) for k in links
+    ]
+    pending_entry = _commit(pending, scope, _session_refs(behind)) if pending else None
     return {
         "schema": CONTEXT_SCHEMA,
         "date": day.isoformat(),
@@ -139,7 +141,11 @@ def _session(fragment: dict[str, Any], scope: _Scope) -> dict[str, Any]:
         "first_prompt": prompts[0].get("text") if prompts else None,
         "outcome": fragment.get("outcome"),
         "summary": fragment.get("summary") if day == max(days) else None,
-        "commands": [_command(c, tz) for c in commands[:limit]],
+        "commands": [
+            {"time": _hhmm(c["ts"], tz), "command": str(c.get("command", ""))}
+            | {"exit_code": c.get("exit_code")}
+            for c in commands[:limit]
+        ],
         "commands_more": max(0, len(commands) - limit),
         "commands_total": len(commands),
         "failed_commands": sum(1 for c in commands if _failed(c)),
@@ -147,14 +153,6 @@ def _session(fragment: dict[str, Any], scope: _Scope) -> dict[str, Any]:
         "tokens": int(((fragment.get("tokens") or {}).get("by_day") or {}).get(day.isoformat(), 0)),
         "resume": f"codex resume {session_id}" if agent == "codex" else None,
         "commits": _session_commits(fragment, scope),
-    }
-
-
-def _command(command: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "time": _hhmm(command["ts"], tz),
-        "command": str(command.get("command", "")),
-        "exit_code": command.get("exit_code"),
     }
 
 
@@ -201,28 +199,25 @@ def _plans(fragment: dict[str, Any], day: date, tz: ZoneInfo) -> list[dict[str, 
     step with the previous one starts a new plan (agents resend the whole plan on every update)."""
     latest: list[dict[str, Any]] = []
     for snapshot in _on_day(fragment.get("plans"), day, tz):
-        steps = {s.get("step") for s in snapshot.get("steps") or []}
-        if latest and steps & {s.get("step") for s in latest[-1].get("steps") or []}:
+        names = {s.get("step") for s in snapshot.get("steps") or []}
+        if latest and names & {s.get("step") for s in latest[-1].get("steps") or []}:
             latest[-1] = snapshot
         else:
             latest.append(snapshot)
     session_id = str(fragment.get("id", ""))
-    return [
-        {
-            "session_id": session_id,
-            "short_id": _short_id(session_id),
-            "agent": fragment.get("agent"),
-            "time": _hhmm(plan["ts"], tz),
-            "explanation": plan.get("explanation"),
-            "completed": sum(1 for s in plan.get("steps") or [] if s.get("status") == "completed"),
-            "total": len(plan.get("steps") or []),
-            "steps": [
-                {"step": str(s.get("step", "")), "status": str(s.get("status", "pending"))}
-                for s in plan.get("steps") or []
-            ],
-        }
-        for plan in latest
-    ]
+    plans = []
+    for plan in latest:
+        steps = [
+            {"step": str(s.get("step", "")), "status": str(s.get("status", "pending"))}
+            for s in plan.get("steps") or []
+        ]
+        plans.append(
+            {"session_id": session_id, "short_id": _short_id(session_id)}
+            | {"agent": fragment.get("agent"), "time": _hhmm(plan["ts"], tz)}
+            | {"explanation": plan.get("explanation"), "steps": steps, "total": len(steps)}
+            | {"completed": sum(1 for s in steps if s["status"] == "completed")}
+        )
+    return plans
 
 
 # --- commits --------------------------------------------------------------------------------
@@ -267,19 +262,6 @@ def _links_to(commit: CommitInfo, fragments: Sequence[dict[str, Any]]) -> list[d
             if previous is None or _rank(strength) < _rank(previous[0]):
                 best[str(fragment.get("id", ""))] = (strength, fragment)
     return _session_refs(best.values())
-
-
-def _pending_sessions(
-    links: list[dict[str, Any]], fragments: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    by_id = {f.get("id"): f for f in fragments}
-    return _session_refs(
-        (
-            str(link.get("strength", "")),
-            by_id.get(link.get("session_id"), {"id": link["session_id"]}),
-        )
-        for link in links
-    )
 
 
 def _session_refs(pairs: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
