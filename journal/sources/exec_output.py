@@ -46,8 +46,8 @@ def output_text(output: Any) -> tuple[str, bool]:
     if isinstance(output, str):
         return output, False
     if isinstance(output, list):
-        parts = [item.get("text", "") for item in output if isinstance(item, dict)]
-        return "\n".join(p for p in parts if isinstance(p, str)), False
+        parts = [item.get("text") for item in output if isinstance(item, dict)]
+        return "\n".join(p for p in parts if isinstance(p, str) and p), False
     if isinstance(output, dict):
         content = output.get("content")
         text = content if isinstance(content, str) else output_text(content)[0]
