@@ -223,7 +223,8 @@ def staged(cwd: Path | str) -> CommitInfo:
     from journal import _gitparse
 
     files = _gitparse.parse_changes(run(["diff", "--cached", *_DIFF_ARGS], cwd))
-    idents = dict(line.split("=", 1) for line in run(["var", "-l"], cwd).splitlines())
+    lines = run(["var", "-l"], cwd).splitlines()
+    idents = dict(line.split("=", 1) for line in lines if line.startswith("GIT_") and "=" in line)
     author = _gitparse.parse_ident(idents.get("GIT_AUTHOR_IDENT", ""))
     committer = _gitparse.parse_ident(idents.get("GIT_COMMITTER_IDENT", ""))
     if author is None or committer is None:

@@ -196,6 +196,22 @@ def test_staged_ignores_unstaged_edits_and_sees_renames(repo: GitRepo) -> None:
     assert pending.files == (FileStat("moved.txt", "R", 0, 0, old_path="a.txt"),)
 
 
+def test_staged_during_a_conflicted_merge_has_both_parents(repo: GitRepo) -> None:
+    repo.commit("base", {"a.txt": "base\n"})
+    repo.git("switch", "-q", "-c", "side")
+    side = repo.commit("side", {"a.txt": "side\n"})
+    repo.git("switch", "-q", "main")
+    main = repo.commit("main", {"a.txt": "main\n"})
+    repo.git("merge", "side", check=False)
+    repo.write({"a.txt": "resolved\n"})
+    repo.git("add", "a.txt")
+    with (repo.path / ".git" / "config").open("a") as config:
+        config.write("[extra]\n\tflag\n")  # a key without a value, listed by `git var -l`
+    pending = git.staged(repo.path)
+    assert pending.parents == (main, side)
+    assert pending.files == (FileStat("a.txt", "M", 1, 1),)
+
+
 def test_staged_without_dates_uses_now(repo: GitRepo) -> None:
     repo.commit("base", {"a.txt": "a\n"})
     pending = git.staged(repo.path)
