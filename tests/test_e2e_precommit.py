@@ -1,0 +1,160 @@
+"""End to end through the real pre-commit framework: this checkout, snapshotted into a git repo, is
+the hook repository of a consumer repo set up by `init` and `pre-commit install`.
+
+Building the hook environment pip-installs the snapshot, so the snapshot is made once per session,
+committed with pinned dates (the same tree gives the same SHA, which pre-commit's cache reuses).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from journal import events, git, install
+from testing.codex_home import CodexHome
+from testing.git_repo import BASE_TIME, GitRepo, isolated_git_env
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.e2e
+
+
+def _checkout_files(root: Path) -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return sorted({name for name in listed.split("\0") if name and (root / name).is_file()})
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """(path, sha) of a git repo holding this checkout's working tree."""
+    base = tmp_path_factory.mktemp("hook-repo")
+    home = base / "home"
+    home.mkdir()
+    snapshot = base / "ai-journal"
+    for name in _checkout_files(ROOT):
+        target = snapshot / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target, follow_symlinks=False)
+    stamp = BASE_TIME.strftime("%Y-%m-%dT%H:%M:%S%z")
+    env: Mapping[str, str] = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        **isolated_git_env(home),
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=snapshot, env=env, check=True, capture_output=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        cwd=snapshot,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return snapshot, sha
+
+
+def _git(repo: GitRepo, *args: str, when_minutes: float = 1) -> subprocess.CompletedProcess[str]:
+    """Run git like a person would (hooks and all) and keep the exit status and output."""
+    env = {**os.environ, **repo.date_env(repo.tick(when_minutes))}
+    return subprocess.run(
+        ["git", *args], cwd=repo.path, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _events(repo: GitRepo, kind: str) -> list[dict[str, Any]]:
+    return [e for e in events.read_events(repo.path / ".git" / "ai-journal") if e["hook"] == kind]
+
+
+@pytest.fixture
+def consumer(repo: GitRepo, hook_repo: tuple[Path, str]) -> GitRepo:
+    """A repository set up the documented way: `init` against the snapshot, then pre-commit."""
+    snapshot, sha = hook_repo
+    paths = git.repo_paths(repo.path)
+    report = install.init(paths, hook_repo=str(snapshot))
+    assert report.snippet is None
+    assert f"rev: {sha}" in (repo.path / ".pre-commit-config.yaml").read_text()
+    repo.commit("set up ai-journal")
+    install.install_precommit(paths)
+    return repo
+
+
+def test_commit_stages_the_journal_and_hooks_record_events(
+    consumer: GitRepo, codex_home: CodexHome
+) -> None:
+    repo = consumer
+    start = repo.clock + timedelta(minutes=1)
+    session = codex_home.session(cwd=repo.path, start=start, commit=repo.head())
+    session.prompt("Add a greeting module", cwd=str(repo.path))
+    session.apply_patch("*** Begin Patch\n*** Add File: hello.py\n+print('hello')\n*** End Patch\n")
+    session.shell("python hello.py", output="hello\n")
+    session.reply("Added hello.py, which prints a greeting.")
+    repo.clock = session.clock
+    repo.write({"hello.py": "print('hello')\n"})
+    repo.git("add", "hello.py")
+
+    commit = _git(repo, "commit", "-m", "Add hello.py", when_minutes=2)
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    day = repo.clock.strftime("%Y-%m-%d")
+    committed = repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert "hello.py" in committed
+    assert f"docs/ai-journal/{day}.md" in committed
+    fragments = [name for name in committed if name.startswith(".ai-journal/sessions/")]
+    assert len(fragments) == 1
+    assert fragments[0].endswith(".json")
+    assert repo.git("status", "--porcelain") == ""
+    head = repo.head()
+    assert _events(repo, "post-commit")[-1]["sha"] == head
+
+    switch = _git(repo, "checkout", "-b", "topic")
+    assert switch.returncode == 0, switch.stdout + switch.stderr
+    back = _git(repo, "checkout", "main")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert [(e["new"], e["branch"]) for e in _events(repo, "post-checkout")][-2:] == [
+        (head, "topic"),
+        (head, "main"),
+    ]
+
+    amend = _git(repo, "commit", "--amend", "-m", "Add hello.py (amended)")
+    assert amend.returncode == 0, amend.stdout + amend.stderr
+    (rewrite,) = _events(repo, "post-rewrite")
+    assert rewrite["command"] == "amend"
+    assert rewrite["source"] == "reflog"
+    assert rewrite["pairs"] == [[head, repo.head()]]
+    assert "- hook id: ai-journal-post-rewrite" in amend.stdout + amend.stderr  # verbose: true
+
+
+def test_rebase_through_precommit_records_the_rewritten_list(consumer: GitRepo) -> None:
+    repo = consumer
+    assert _git(repo, "checkout", "-q", "-b", "topic").returncode == 0
+    old = []
+    for name in ("t1", "t2"):
+        repo.write({f"{name}.txt": name})
+        repo.git("add", f"{name}.txt")
+        # --no-verify: only the post-* hooks are under test here
+        assert _git(repo, "commit", "-q", "--no-verify", "-m", name).returncode == 0
+        old.append(repo.head())
+    assert _git(repo, "checkout", "-q", "main").returncode == 0
+    repo.write({"up.txt": "up"})
+    repo.git("add", "up.txt")
+    assert _git(repo, "commit", "-q", "--no-verify", "-m", "upstream").returncode == 0
+    rebase = _git(repo, "rebase", "main", "topic")
+    assert rebase.returncode == 0, rebase.stdout + rebase.stderr
+    new = repo.git("rev-list", "--reverse", "main..topic").split()
+    picks = [e for e in _events(repo, "post-commit") if e.get("sequencer") == "rebase-merge"]
+    assert [e["sha"] for e in picks] == new
+    (rewrite,) = _events(repo, "post-rewrite")
+    assert rewrite["source"] == "rebase-merge/rewritten-list"
+    assert rewrite["pairs"] == [list(pair) for pair in zip(old, new, strict=True)]
