@@ -21,18 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
 from journal import git, state
 from journal.config import Config
-from journal.sources import codex_legacy, cursors, discover, history, lines, rollout
+from journal.sources import cache, codex_legacy, cursors, discover, history, lines, rollout
 from journal.sources.cursors import Cursor
 from journal.sources.discover import LogFile
 from journal.sources.model import ParseStats, Session
 from journal.sources.scope import RepoScope
 
 Progress = Callable[[int, int], None]
-SESSIONS_DIR = "sessions"
 
 
 @dataclass
@@ -48,22 +45,13 @@ class IngestResult:
 
 
 def codex_home(config: Config) -> Path | None:
+    """`codex.home`, else `$CODEX_HOME` (must be a directory), else `~/.codex` if it exists."""
     return discover.codex_home(config)
 
 
 def load_sessions(local_dir: Path) -> dict[str, Session]:
-    """Every cached session; an unreadable cache file is skipped (its log is read again)."""
-    sessions: dict[str, Session] = {}
-    folder = local_dir / SESSIONS_DIR
-    if not folder.is_dir():
-        return sessions
-    for path in sorted(folder.glob("*.json")):
-        try:
-            session = Session.from_dict(orjson.loads(path.read_bytes()))
-        except (OSError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
-            continue
-        sessions[session.id] = session
-    return sessions
+    """The cached sessions of the repository whose local state dir is `local_dir` (no parsing)."""
+    return cache.load_sessions(local_dir)
 
 
 def ingest(paths: git.RepoPaths, config: Config, progress: Progress | None = None) -> IngestResult:
@@ -134,7 +122,7 @@ class _Run:
         except OSError:
             return None  # vanished between listing and now
         cursor = self.store.files.get(str(log.path)) or self._moved_here(log, st)
-        action = _action(log, st, cursor)
+        action = cursors.next_action(log.kind, st, cursor)
         lost = cursor is not None and cursor.session_id not in (None, *self.sessions)
         if action == "skip" and cursor is not None and not cursor.foreign and lost:
             action = "full"  # the cached record is gone: rebuild it
@@ -266,7 +254,7 @@ class _Run:
             return
         grouped = history.by_session(history.read_history(home))
         for session in wanting:
-            before = _fingerprint(session)
+            before = cache.fingerprint(session)
             if history.apply(session, grouped.get(session.id, [])):
                 self.before.setdefault(session.id, before)
                 self.dirty.add(session.id)
@@ -285,16 +273,14 @@ class _Run:
                 self.dirty.add(session.id)
 
     def save(self) -> None:
-        folder = self.local / SESSIONS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
         for sid in sorted(self.dirty):
             if sid in self.sessions:
-                _write(folder / _file_name(sid), orjson.dumps(self.sessions[sid]))
+                cache.store(self.local, self.sessions[sid])
         for sid, before in self.before.items():
             if sid not in self.sessions:
-                (folder / _file_name(sid)).unlink(missing_ok=True)
+                cache.forget(self.local, sid)
                 self.result.changed.add(sid)
-            elif _fingerprint(self.sessions[sid]) != before:
+            elif cache.fingerprint(self.sessions[sid]) != before:
                 self.result.changed.add(sid)
         self.result.changed |= {sid for sid in self.dirty if sid not in self.before}
         cursors.save(self.local, self.store)
@@ -302,7 +288,7 @@ class _Run:
     # -- helpers -------------------------------------------------------------------------------
     def _touch(self, sid: str) -> None:
         if sid not in self.before and sid in self.sessions:
-            self.before[sid] = _fingerprint(self.sessions[sid])
+            self.before[sid] = cache.fingerprint(self.sessions[sid])
 
     def _advance(self, amount: int) -> None:
         self.done += amount
@@ -314,32 +300,8 @@ class _Run:
         self.result.unknown += stats.unknown - before[1]
 
 
-def _action(log: LogFile, st: os.stat_result, cursor: Cursor | None) -> str:
-    if cursor is None or not cursor.same_file(st):
-        return "full"
-    if log.kind != "jsonl":
-        return "skip" if cursor.unchanged(st) else "full"
-    if st.st_size == cursor.size:
-        return "skip"
-    if st.st_size < cursor.size:
-        return "full"  # truncated or rewritten
-    if cursor.foreign:
-        return "scan" if cursor.format == "g2" else "full"
-    return "append"
-
-
 def _counts(stats: ParseStats) -> tuple[int, int]:
     return stats.malformed, stats.unknown
-
-
-def _fingerprint(session: Session) -> bytes:
-    """The record without the reader's bookkeeping: what consumers see."""
-    saved = session.reader_state, session.stats
-    session.reader_state, session.stats = {}, ParseStats()
-    try:
-        return orjson.dumps(session)
-    finally:
-        session.reader_state, session.stats = saved
 
 
 def _file_stamp(path: Path, prefix: str = "") -> dict[str, int]:
@@ -352,16 +314,3 @@ def _file_stamp(path: Path, prefix: str = "") -> dict[str, int]:
         f"{prefix}mtime_ns": st.st_mtime_ns,
         f"{prefix}ino": st.st_ino,
     }
-
-
-def _file_name(session_id: str) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in session_id).lstrip(".")
-    return f"{safe or '_'}.json"
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace a cache file atomically (no fsync: the cache is rebuilt if a crash loses it; a
-    cursor whose offset disagrees with the cached record makes the next run re-read the log)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

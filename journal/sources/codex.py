@@ -3,26 +3,22 @@
 Accepts the current envelope (`{"timestamp", "type", "payload"}`) and the pre-September-2025 bare
 lines (a bare session header, bare response items, `{"record_type": "state"}` markers). Lenient like
 Codex itself: a line that is not JSON, or JSON of the wrong shape, counts as malformed; a type we do
-not know counts as unknown; neither stops the parse. The first `session_meta` wins.
-
-Preferences (each decided so that reading a file in pieces gives the same record as reading it
-whole): prompts come from `user_message` events when the file has any, else from user-role response
-items minus injected context; replies come from assistant response items, else from `agent_message`
-events. `thread_rolled_back` drops the prompts and replies of the dropped turns but keeps their tool
-calls, plans and tokens, which happened all the same.
+not know counts as unknown; neither stops the parse. The first `session_meta` wins; `compacted`
+records are not replayed (their `replacement_history` repeats earlier turns); reasoning, encrypted
+or not, is never kept. Prompts, replies and turns: see `codex_turns`; tool calls: `codex_calls`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 import orjson
 
 from journal.sources import codex_legacy, stamps, tools
 from journal.sources.codex_calls import CallBook
+from journal.sources.codex_turns import Conversation, strip_request_marker
 from journal.sources.model import Message, Session, TokenSnapshot, TokenUsage
 
 RESPONSE_ITEM_KINDS = frozenset(
@@ -47,7 +43,6 @@ INJECTED_PREFIXES = (
     "<user_shell_command>", "<turn_aborted>", "<subagent_notification>", "<codex_internal_context",
     "<hook_prompt", "<skills_instructions>",
 )  # fmt: skip
-LEGACY_REQUEST_MARKER = "## My request for Codex:"
 _ENV_CWD = re.compile(r"<cwd>([^<]+)</cwd>")
 
 
@@ -58,7 +53,7 @@ class CodexParser:
         self.s = session
         self.state = session.reader_state
         self.calls = CallBook(session)
-        self.turns: list[list[int]] = self.state.setdefault("turns", [])
+        self.talk = Conversation(session)
         self.cwds: list[str] = self.state.setdefault("cwds", [])
         self._kinds: dict[str, Callable[[dict[str, Any], str], None]] = {
             "response_item": self.item,
@@ -68,15 +63,15 @@ class CodexParser:
             "compacted": _ignore,  # replacement_history repeats earlier turns: never re-emitted
         }
         self._events: dict[str, Callable[[dict[str, Any], str], None]] = {
-            "user_message": self._user_event,
-            "agent_message": self._agent_message,
+            "user_message": self.talk.prompt_event,
+            "agent_message": self.talk.reply_event,
             "token_count": self._tokens,
-            "task_started": self._task_started,
-            "turn_started": self._task_started,
+            "task_started": self.talk.task_started,
+            "turn_started": self.talk.task_started,
             "task_complete": self._task_complete,
             "turn_complete": self._task_complete,
             "turn_aborted": self._turn_aborted,
-            "thread_rolled_back": self._roll_back,
+            "thread_rolled_back": self.talk.roll_back,
             "thread_name_updated": self._renamed,
             "exec_command_end": self.calls.exec_end,
             "patch_apply_end": self.calls.patch_end,
@@ -182,17 +177,6 @@ class CodexParser:
         elif kind not in _IGNORED_EVENTS and not str(kind).startswith("collab_"):
             self.s.stats.unknown += 1
 
-    def _agent_message(self, payload: dict[str, Any], ts: str) -> None:
-        if self.state.get("replies_from") != "items" and isinstance(payload.get("message"), str):
-            self.state["replies_from"] = "events"
-            self.s.replies.append(Message(ts, payload["message"], _str(payload.get("phase"))))
-
-    def _task_started(self, payload: dict[str, Any], ts: str) -> None:
-        if not self.state.get("task_events"):
-            self.state["task_events"] = True
-            self.turns.clear()  # earlier marks were guessed from prompts; the events are exact
-        self._start_turn()
-
     def _task_complete(self, payload: dict[str, Any], ts: str) -> None:
         self.s.turns_completed += 1
 
@@ -225,64 +209,18 @@ class CodexParser:
             parts = [{"text": parts}] if isinstance(parts, str) else []
         texts = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
         if role == "assistant":
-            if self.state.get("replies_from") != "items":
-                self.state["replies_from"] = "items"
-                self.s.replies.clear()
-                for mark in self.turns:
-                    mark[1] = 0
-            self.s.replies.append(Message(ts, "\n".join(texts), _str(payload.get("phase"))))
+            self.talk.reply_item(Message(ts, "\n".join(texts), _str(payload.get("phase"))))
         elif role == "user" and texts:
             if texts[0].lstrip().startswith(INJECTED_PREFIXES):
                 self._injected(texts[0])
             else:
-                self._item_prompt(Message(ts, _strip_request_marker("\n".join(texts))))
+                self.talk.prompt_item(Message(ts, strip_request_marker("\n".join(texts))))
 
     def _injected(self, text: str) -> None:
         found = _ENV_CWD.search(text) if "<environment_context>" in text else None
         if found and self.s.cwd is None:
             self.s.cwd = found.group(1).strip()
             self.add_cwd(self.s.cwd)
-
-    def _item_prompt(self, message: Message) -> None:
-        source = self.state.get("prompts_from")
-        if source == "events":
-            return
-        if source == "history":  # history.jsonl stands in; keep the items for when it goes away
-            self.state.setdefault("item_prompts", []).append(asdict(message))
-            return
-        self.state["prompts_from"] = "items"
-        if not self.state.get("task_events"):
-            self._start_turn()
-        self.s.prompts.append(message)
-
-    def _user_event(self, payload: dict[str, Any], ts: str) -> None:
-        kind, text = payload.get("kind"), payload.get("message")
-        if kind not in (None, "plain") or not isinstance(text, str):
-            return
-        if self.state.get("prompts_from") != "events":
-            self.state["prompts_from"] = "events"
-            self.state.pop("item_prompts", None)
-            self.s.prompts.clear()
-            if self.state.get("task_events"):
-                for mark in self.turns:
-                    mark[0] = 0
-            else:
-                self.turns.clear()  # they were guessed from response-item prompts
-        if not self.state.get("task_events"):
-            self._start_turn()
-        self.s.prompts.append(Message(ts, _strip_request_marker(text)))
-
-    def _start_turn(self) -> None:
-        self.turns.append([len(self.s.prompts), len(self.s.replies)])
-
-    def _roll_back(self, payload: dict[str, Any], ts: str) -> None:
-        count = payload.get("num_turns")
-        if not isinstance(count, int) or count <= 0 or not self.turns:
-            return
-        count = min(count, len(self.turns))
-        prompts_at, replies_at = self.turns[-count]
-        del self.s.prompts[prompts_at:], self.s.replies[replies_at:], self.turns[-count:]
-        self.s.turns_rolled_back += count
 
     def _tokens(self, payload: dict[str, Any], ts: str) -> None:
         info = payload.get("info")
@@ -322,11 +260,6 @@ def _find(tree: Any, key: str) -> str | None:
             if found:
                 return found
     return None
-
-
-def _strip_request_marker(text: str) -> str:
-    cut = text.find(LEGACY_REQUEST_MARKER)
-    return text[cut + len(LEGACY_REQUEST_MARKER) :].strip() if cut >= 0 else text
 
 
 def _ignore(payload: dict[str, Any], ts: str) -> None:

@@ -83,3 +83,19 @@ def cursor_for(
     path: Path, st: os.stat_result, kind: str, offset: int, seen: int, fmt: str = "g2"
 ) -> Cursor:
     return Cursor(str(path), st.st_dev, st.st_ino, seen, st.st_mtime_ns, offset, kind, fmt)
+
+
+def next_action(kind: str, st: os.stat_result, cursor: Cursor | None) -> str:
+    """What a run does with a log file: "skip", "append" (parse the new bytes), "full" (read it
+    from scratch) or "scan" (look at a foreign file's new bytes for a cwd of this repository)."""
+    if cursor is None or not cursor.same_file(st):
+        return "full"
+    if kind != "jsonl":
+        return "skip" if cursor.unchanged(st) else "full"
+    if st.st_size == cursor.size:
+        return "skip"
+    if st.st_size < cursor.size:
+        return "full"  # truncated or rewritten
+    if cursor.foreign:
+        return "scan" if cursor.format == "g2" else "full"
+    return "append"
