@@ -62,10 +62,21 @@ class Link(NamedTuple):
 @dataclass(frozen=True)
 class _Evidence:
     session_id: str
-    worktree: Path | None  # the worktree holding the session's cwd
+    worktree: str | None  # real path of the worktree holding the session's cwd
     activity: tuple[float, ...]  # every event time, sorted
-    patches: Mapping[tuple[Path, str], tuple[float, ...]]  # (worktree, repo path) → patch times
+    patches: Mapping[tuple[str, str], tuple[float, ...]]  # (worktree, repo path) → patch times
     announced: tuple[tuple[str, str], ...]  # (short sha, subject) printed by commit commands
+
+
+class _Target(NamedTuple):
+    """A commit with what every judgement needs computed once."""
+
+    commit: CommitInfo
+    worktree: str  # real path
+    at: float | None  # committer time
+    paths: frozenset[str]  # changed paths, old paths of renames included
+    changed: frozenset[str]  # changed paths as they are after the commit
+    merge: bool
 
 
 def link(
@@ -83,16 +94,17 @@ def link(
     roots = sorted({top, *map(_real, worktrees), *homes.values()})
     evidence = [_evidence(session, roots) for session in sessions]
     announced = _announcements(evidence, commits)
-    touches = _touch_times(commits, homes, top)
+    targets = [_target(commit, homes.get(commit.sha, top)) for commit in commits]
+    touches = _touch_times(targets)
     found: dict[tuple[str, str], Link] = {}
-    for commit in commits:
-        worktree = homes.get(commit.sha, top)
+    for target in targets:
+        sha = target.commit.sha
         for item in evidence:
-            verdict = _judge(item, commit, worktree, window_minutes, announced, touches)
+            verdict = _judge(item, target, window_minutes, announced, touches)
             if verdict is None:
                 continue
-            candidate = Link(commit.sha, commit.patch_id, item.session_id, *verdict)
-            key = (commit.sha, item.session_id)
+            candidate = Link(sha, target.commit.patch_id, item.session_id, *verdict)
+            key = (sha, item.session_id)
             if key not in found or _order(candidate) < _order(found[key]):
                 found[key] = candidate
     strongest: dict[str, int] = {}
@@ -128,10 +140,10 @@ def _order(lk: Link) -> tuple[str, str, int, str, str]:
 # --- evidence ------------------------------------------------------------------------------------
 
 
-def _evidence(session: Session, roots: Sequence[Path]) -> _Evidence:
+def _evidence(session: Session, roots: Sequence[str]) -> _Evidence:
     home = session.cwd or next((c.workdir for c in session.tool_calls if c.workdir), None)
     located = _locate(roots, home, ".") if home else None
-    patches: dict[tuple[Path, str], list[float]] = defaultdict(list)
+    patches: dict[tuple[str, str], list[float]] = defaultdict(list)
     announced: list[tuple[str, str]] = []
     for call in session.tool_calls:
         if call.kind == "patch" and call.exit_code in (None, 0):
@@ -159,10 +171,11 @@ def _announcements(
     """sha → ids of the sessions whose output announced it. An abbreviation shared by several
     commits is narrowed by the subject printed next to it."""
     subjects = {c.sha: c.subject for c in commits if c.sha}
+    shas = sorted(subjects)
     result: dict[str, set[str]] = defaultdict(set)
     for item in evidence:
         for short, subject in item.announced:
-            matches = [sha for sha in sorted(subjects) if sha.startswith(short)]
+            matches = _with_prefix(shas, short)
             if len(matches) > 1:
                 matches = [sha for sha in matches if subjects[sha] == subject] or matches
             for sha in matches:
@@ -170,17 +183,27 @@ def _announcements(
     return result
 
 
-def _touch_times(
-    commits: Sequence[CommitInfo], homes: Mapping[str, Path], top: Path
-) -> dict[tuple[Path, str], list[float]]:
+def _with_prefix(shas: Sequence[str], short: str) -> list[str]:
+    """The entries of the sorted `shas` that start with `short`."""
+    first = bisect.bisect_left(shas, short)
+    last = bisect.bisect_right(shas, short + "g")  # "g" sorts after every hex digit
+    return list(shas[first:last])
+
+
+def _target(commit: CommitInfo, worktree: str) -> _Target:
+    changed = frozenset(f.path for f in commit.files)
+    old = frozenset(f.old_path for f in commit.files if f.old_path)
+    merge = len(commit.parents) > 1
+    return _Target(commit, worktree, _epoch(commit.committed), changed | old, changed, merge)
+
+
+def _touch_times(targets: Sequence[_Target]) -> dict[tuple[str, str], list[float]]:
     """(worktree, path) → committer times of the non-merge commits that changed it, sorted."""
-    touches: dict[tuple[Path, str], list[float]] = defaultdict(list)
-    for commit in commits:
-        at = _epoch(commit.committed)
-        if at is None or len(commit.parents) > 1:
-            continue
-        for path in _paths(commit):
-            touches[(homes.get(commit.sha, top), path)].append(at)
+    touches: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for target in targets:
+        if target.at is not None and not target.merge:
+            for path in target.paths:
+                touches[(target.worktree, path)].append(target.at)
     return {key: sorted(times) for key, times in touches.items()}
 
 
@@ -189,52 +212,50 @@ def _touch_times(
 
 def _judge(
     item: _Evidence,
-    commit: CommitInfo,
-    worktree: Path,
+    target: _Target,
     window_minutes: int,
     announced: Mapping[str, set[str]],
-    touches: Mapping[tuple[Path, str], list[float]],
+    touches: Mapping[tuple[str, str], list[float]],
 ) -> tuple[Strength, str] | None:
-    if commit.sha and item.session_id in announced.get(commit.sha, ()):
-        return "explicit", f"its git output shows {commit.sha[:7]} being made"
-    at = _epoch(commit.committed)
+    sha, at = target.commit.sha, target.at
+    if sha and item.session_id in announced.get(sha, ()):
+        return "explicit", f"its git output shows {sha[:7]} being made"
     if at is None:
         return None
     low, high = at - window_minutes * 60, at + _SLACK_SECONDS
     last = _last_at_or_before(item.activity, high)
     if last is None or last < low:
         return None
-    if len(commit.parents) <= 1 and commit.files:
-        patched = _fresh_patches(item, commit, worktree, at, high, touches)
+    same_worktree = item.worktree == target.worktree
+    if not target.merge and target.changed:
+        patched = _fresh_patches(item, target, high, touches)
         recent = sorted(path for path, when in patched.items() if when >= low)
+        if recent and same_worktree and target.changed <= patched.keys():
+            return "explicit", f"patched every file it changes ({len(target.changed)})"
         if recent:
-            changed = {f.path for f in commit.files}
-            if item.worktree == worktree and changed <= patched.keys():
-                return "explicit", f"patched every file it changes ({len(changed)})"
             return "files", "patched " + _names(recent)
-    if item.worktree == worktree:
-        minutes = max(0, round((at - last) / 60))
-        return "time", f"active in its worktree {minutes} min before it"
+    if same_worktree:
+        return "time", f"active in its worktree {max(0, round((at - last) / 60))} min before it"
     return None
 
 
 def _fresh_patches(
     item: _Evidence,
-    commit: CommitInfo,
-    worktree: Path,
-    at: float,
+    target: _Target,
     high: float,
-    touches: Mapping[tuple[Path, str], list[float]],
+    touches: Mapping[tuple[str, str], list[float]],
 ) -> dict[str, float]:
-    """Path → the session's latest patch of it that this commit can still contain."""
+    """Path → the session's latest patch of it that this commit can still contain: one made after
+    every other commit of that file before this one."""
     fresh: dict[str, float] = {}
-    for path in _paths(commit):
-        latest = _last_at_or_before(item.patches.get((worktree, path), ()), high)
+    for path in target.paths:
+        key = (target.worktree, path)
+        latest = _last_at_or_before(item.patches.get(key, ()), high)
         if latest is None:
             continue
-        times = touches.get((worktree, path), [])
-        earlier = times[: bisect.bisect_left(times, at)]  # other commits of this file before it
-        if not earlier or latest > earlier[-1]:
+        times = touches.get(key, [])
+        before = bisect.bisect_left(times, target.at or 0.0)
+        if not before or latest > times[before - 1]:
             fresh[path] = latest
     return fresh
 
@@ -242,10 +263,6 @@ def _fresh_patches(
 def _last_at_or_before(times: Sequence[float], limit: float) -> float | None:
     index = bisect.bisect_right(times, limit)
     return times[index - 1] if index else None
-
-
-def _paths(commit: CommitInfo) -> set[str]:
-    return {f.path for f in commit.files} | {f.old_path for f in commit.files if f.old_path}
 
 
 def _names(paths: Sequence[str]) -> str:
@@ -256,20 +273,20 @@ def _names(paths: Sequence[str]) -> str:
 # --- paths and times -----------------------------------------------------------------------------
 
 
-def _real(path: Path | str) -> Path:
-    return Path(os.path.realpath(path))
+def _real(path: Path | str) -> str:
+    return os.path.realpath(path)
 
 
-def _locate(roots: Sequence[Path], base: str | None, name: str) -> tuple[Path, str] | None:
+def _locate(roots: Sequence[str], base: str | None, name: str) -> tuple[str, str] | None:
     """(worktree, repo-relative path) of `name` read from `base`; None outside every worktree."""
     if not os.path.isabs(name) and base is None:
         return None
     real = _real(os.path.join(base or "", name))
-    inside = [root for root in roots if real == root or root in real.parents]
+    inside = [root for root in roots if real == root or real.startswith(root.rstrip("/") + "/")]
     if not inside:
         return None
-    root = max(inside, key=lambda r: len(r.parts))
-    return root, real.relative_to(root).as_posix()
+    root = max(inside, key=len)
+    return root, Path(os.path.relpath(real, root)).as_posix()
 
 
 def _epoch(stamp: str | None) -> float | None:
