@@ -422,3 +422,40 @@ def test_corrupt_config_never_blocks_a_native_commit(repo: GitRepo) -> None:
     assert "fix the TOML syntax" in proc.stderr
     assert proc.stderr.count("\n") == 1
     assert _events(repo, "post-commit")[0]["sha"] == repo.head()
+
+
+def test_post_hooks_touch_neither_the_index_nor_the_work_tree(repo: GitRepo) -> None:
+    first = repo.commit("one", {"a.txt": "a\n"})
+    second = repo.commit("two", {"a.txt": "b\n"})
+    repo.write({"a.txt": "unstaged edit\n", "new.txt": "untracked\n"})
+    index = repo.path / ".git" / "index"
+    status = ("--no-optional-locks", "status", "--porcelain")  # a plain status rewrites the index
+    before = (index.read_bytes(), index.stat().st_mtime_ns, repo.git(*status))
+    calls = [
+        (["post-commit"], ""),
+        (["post-checkout", first, second, "1"], ""),
+        (["post-merge", "0"], ""),
+        (["post-rewrite", "amend"], f"{first} {second}\n"),
+    ]
+    for args, stdin in calls:
+        proc = subprocess.run(
+            [sys.executable, "-m", "journal.entry", "hook", *args],
+            cwd=repo.path,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert proc.stderr == ""
+    assert (
+        index.read_bytes(),
+        index.stat().st_mtime_ns,
+        repo.git("status", "--porcelain"),
+    ) == before
+    assert [e["hook"] for e in _events(repo)] == [
+        "post-commit",
+        "post-checkout",
+        "post-merge",
+        "post-rewrite",
+    ]
+    assert _events(repo, "post-rewrite")[0]["pairs"] == [[first, second]]
