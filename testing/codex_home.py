@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from testing.codex_actions import RolloutActions
+from testing.codex_legacy import G0Session, LegacyRollout
+
 
 def iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
-class Rollout:
+class Rollout(RolloutActions):
     """One session file. Each method appends the lines Codex writes for that action."""
 
     def __init__(self, path: Path, session_id: str, start: datetime, model: str) -> None:
@@ -206,101 +209,6 @@ class Rollout:
             "response_item", {"type": "function_call_output", "call_id": call_id, "output": output}
         )
 
-    # -- more actions ----------------------------------------------------------------------------
-    def event(self, kind: str, **fields: Any) -> Rollout:
-        return self.line("event_msg", {"type": kind, **fields})
-
-    def user(self, text: str, kind: str | None = None) -> Rollout:
-        """A bare `user_message` event (2025 files carry a `kind`)."""
-        payload: dict[str, Any] = {"type": "user_message", "message": text}
-        if kind is not None:
-            payload["kind"] = kind
-        return self.line("event_msg", payload)
-
-    def item_user(self, text: str) -> Rollout:
-        """A user-role response item with no matching event (as in files without events)."""
-        return self.line("response_item", _user_item(text))
-
-    def call(
-        self,
-        name: str,
-        arguments: str | dict[str, Any],
-        output: str | None = None,
-        call_id: str | None = None,
-        **extra: Any,
-    ) -> str:
-        """A `function_call`, and its output unless `output` is None; returns the call id."""
-        call_id = call_id or self._call_id()
-        args = arguments if isinstance(arguments, str) else json.dumps(arguments)
-        item = {"type": "function_call", "name": name, "arguments": args, "call_id": call_id}
-        self.line("response_item", {**item, **extra})
-        if output is not None:
-            self.output(call_id, output)
-        return call_id
-
-    def output(self, call_id: str, output: Any, custom: bool = False) -> Rollout:
-        kind = "custom_tool_call_output" if custom else "function_call_output"
-        return self.line("response_item", {"type": kind, "call_id": call_id, "output": output})
-
-    def exec_running(self, command: str, process_id: int, output: str = "") -> str:
-        """A unified-exec command still running when its first output is written."""
-        text = f"Chunk ID: ab12\nWall time: 10.0 seconds\nProcess running with session ID {process_id}\nOutput:\n{output}"
-        return self.call("exec_command", {"cmd": command, "yield_time_ms": 10000}, text)
-
-    def write_stdin(self, process_id: int, exit_code: int | None = None, output: str = "") -> str:
-        status = (
-            f"Process exited with code {exit_code}"
-            if exit_code is not None
-            else f"Process running with session ID {process_id}"
-        )
-        text = f"Chunk ID: cd34\nWall time: 5.0 seconds\n{status}\nOutput:\n{output}"
-        return self.call("write_stdin", {"session_id": process_id, "chars": ""}, text)
-
-    def patch_via(self, patch: str, carrier: str, workdir: str | None = None) -> str:
-        """`apply_patch` through one of its carriers: custom, function, argv, heredoc, shell_command."""
-        ok = json.dumps(
-            {"output": "Success.", "metadata": {"exit_code": 0, "duration_seconds": 0.1}}
-        )
-        if carrier == "custom":
-            return self._custom_patch(patch)
-        if carrier == "function":
-            return self.call("apply_patch", {"input": patch}, ok)
-        if carrier == "argv":
-            return self.call("shell", {"command": ["apply_patch", patch], "workdir": workdir}, ok)
-        script = f"apply_patch <<'EOF'\n{patch}EOF\n"
-        if carrier == "heredoc":
-            return self.call("exec_command", {"cmd": script, "workdir": workdir}, _unified(0))
-        return self.call("shell_command", {"command": script, "workdir": workdir}, ok)
-
-    def _custom_patch(self, patch: str) -> str:
-        call_id = self._call_id()
-        item = {
-            "type": "custom_tool_call",
-            "call_id": call_id,
-            "name": "apply_patch",
-            "input": patch,
-        }
-        self.line("response_item", {**item, "status": "completed"})
-        self.output(call_id, "Success. Updated the following files:\n", custom=True)
-        return call_id
-
-    def compacted(self, history: list[dict[str, Any]]) -> Rollout:
-        self.line("compacted", {"message": "", "replacement_history": history})
-        return self.event("context_compacted")
-
-    def rollback(self, turns: int) -> Rollout:
-        return self.event("thread_rolled_back", num_turns=turns)
-
-    def abort(self) -> Rollout:
-        return self.event("turn_aborted", reason="interrupted")
-
-    def rename(self, title: str) -> Rollout:
-        return self.event("thread_name_updated", thread_id=self.id, thread_name=title)
-
-
-def _unified(code: int, output: str = "") -> str:
-    return f"Chunk ID: ef56\nWall time: 0.2 seconds\nProcess exited with code {code}\nOutput:\n{output}"
-
 
 def _user_item(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
@@ -420,87 +328,3 @@ class CodexHome:
         if not keep_plain:
             path.unlink()
         return target
-
-
-class LegacyRollout:
-    """G1/G1b lines: bare response items and `{"record_type": "state"}` markers, no timestamps."""
-
-    def __init__(self, path: Path, session_id: str) -> None:
-        self.path, self.id = path, session_id
-        self._calls = 0
-
-    def write(self, record: dict[str, Any]) -> LegacyRollout:
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
-        return self
-
-    def state(self) -> LegacyRollout:
-        return self.write({"record_type": "state"})
-
-    def message(self, role: str, text: str) -> LegacyRollout:
-        kind = "output_text" if role == "assistant" else "input_text"
-        return self.write(
-            {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
-        )
-
-    def shell(
-        self, command: list[str], exit_code: int = 0, output: str = "", workdir: str | None = None
-    ) -> LegacyRollout:
-        self._calls += 1
-        call_id = f"call_legacy{self._calls}"
-        args = {"command": command, "workdir": workdir, "timeout_ms": 10000}
-        self.write(
-            {
-                "type": "function_call",
-                "name": "shell",
-                "arguments": json.dumps(args),
-                "call_id": call_id,
-            }
-        )
-        out = json.dumps(
-            {"output": output, "metadata": {"exit_code": exit_code, "duration_seconds": 0.1}}
-        )
-        return self.write({"type": "function_call_output", "call_id": call_id, "output": out})
-
-
-class G0Session:
-    """Items of a TypeScript-CLI session; `save` writes one snapshot file of the items so far."""
-
-    def __init__(self, folder: Path, session_id: str, start: datetime) -> None:
-        self.folder, self.id, self.clock = folder, session_id, start
-        self.items: list[dict[str, Any]] = []
-
-    def prompt(self, text: str) -> G0Session:
-        self.items.append(_user_item(text))
-        return self
-
-    def reply(self, text: str) -> G0Session:
-        content = [{"type": "output_text", "text": text}]
-        self.items.append({"type": "message", "role": "assistant", "content": content})
-        return self
-
-    def shell(self, command: list[str], workdir: str, exit_code: int = 0) -> G0Session:
-        call_id = f"call_g0_{len(self.items)}"
-        args = json.dumps({"command": command, "workdir": workdir})
-        self.items.append(
-            {"type": "function_call", "name": "shell", "arguments": args, "call_id": call_id}
-        )
-        out = json.dumps(
-            {"output": "", "metadata": {"exit_code": exit_code, "duration_seconds": 0.1}}
-        )
-        self.items.append({"type": "function_call_output", "call_id": call_id, "output": out})
-        return self
-
-    def save(self, file_id: str | None = None, minutes_later: float = 0) -> Path:
-        """Write a snapshot: `rollout-<date>-<file_id>.json` (the earliest CLI used a fresh UUID
-        per save) or, without `file_id`, `<session id>.json` (the later CLI, rewritten in place)."""
-        saved = self.clock + timedelta(minutes=minutes_later)
-        name = f"rollout-{saved:%Y-%m-%d}-{file_id}.json" if file_id else f"{self.id}.json"
-        doc = {
-            "session": {"timestamp": iso(saved), "id": self.id, "instructions": ""},
-            "items": self.items,
-        }
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / name
-        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-        return path
