@@ -169,9 +169,10 @@ def commits(
     *,
     all_branches: bool = False,
     with_patch_ids: bool = False,
+    exclude: Sequence[str] = (),
 ) -> list[CommitInfo]:
     """Commits reachable from `rev` (a revision or a range), and from every local branch with
-    `all_branches`, newest first, from one `git log`.
+    `all_branches`, but not from `exclude`, newest first, from one `git log`.
 
     A merge's files are its changes against the first parent (what it brought into the branch). An
     unborn HEAD has no commits. `since`/`until` take anything `git log` accepts (committer dates).
@@ -185,7 +186,7 @@ def commits(
     args += [f"--max-count={limit}"] if limit is not None else []
     args += ["--branches"] if all_branches else []
     try:
-        out = run([*args, "--end-of-options", rev, "--"], cwd)
+        out = run([*args, "--end-of-options", rev, *(f"^{sha}" for sha in exclude), "--"], cwd)
     except JournalError:
         if rev == "HEAD" and head(cwd).sha is None:
             return []
@@ -303,3 +304,23 @@ def merge_file(ours: Path, base: Path, theirs: Path, labels: tuple[str, str, str
     if proc.returncode < 0:
         raise JournalError(f"git merge-file failed on {ours}")
     return proc.returncode
+
+
+def tips(cwd: Path | str) -> list[str]:
+    """The commits HEAD and every local branch point at (sorted, without duplicates)."""
+    out = run(["for-each-ref", "--format=%(objectname)", "refs/heads"], cwd)
+    found = set(out.split())
+    current = head(cwd).sha
+    if current:
+        found.add(current)
+    return sorted(found)
+
+
+def existing_commits(cwd: Path | str, shas: Sequence[str]) -> list[str]:
+    """The subset of `shas` that still name commits here (one `git cat-file` call)."""
+    if not shas:
+        return []
+    out = run(
+        ["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd, stdin="\n".join(shas) + "\n"
+    )
+    return [line.split()[0] for line in out.splitlines() if line.endswith(" commit")]

@@ -1,0 +1,314 @@
+"""The `ai-journal` command line: a thin layer over the library, and the one error boundary.
+
+A `JournalError` becomes one line on stderr and exit 1; anything unexpected exits 3 with its
+traceback in the local log (shown with `--debug`).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from journal import config as config_mod
+from journal import git
+from journal.errors import JournalError
+
+EXIT_USER_ERROR = 1
+EXIT_UNEXPECTED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = cli.main(args=args, prog_name="ai-journal", standalone_mode=False)
+    except JournalError as exc:
+        click.echo(f"ai-journal: {exc}", err=True)
+        return EXIT_USER_ERROR
+    except click.exceptions.Abort:
+        click.echo("ai-journal: aborted", err=True)
+        return EXIT_USER_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except Exception as exc:
+        return _unexpected(exc, debug="--debug" in args)
+    return result if isinstance(result, int) else 0
+
+
+def _unexpected(exc: BaseException, *, debug: bool) -> int:
+    where = "the local log"
+    try:
+        from journal import log, state
+
+        paths = git.repo_paths()
+        where = str(log.record_exception(state.local_dir(paths.common_dir), exc))
+    except Exception:  # the log itself may be what failed; the message below still goes out
+        pass
+    if debug:
+        traceback.print_exception(exc)
+    click.echo(
+        f"ai-journal: unexpected error: {exc!r}; details in {where} (run with --debug)", err=True
+    )
+    return EXIT_UNEXPECTED
+
+
+class Repo:
+    """What every command needs: where the repository is and its config, loaded once."""
+
+    def __init__(self) -> None:
+        self.paths = git.repo_paths()
+        self.config = config_mod.load(self.paths.toplevel)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(package_name="ai-journal")
+def cli(debug: bool) -> None:
+    """Git-anchored memory for AI coding agents."""
+
+
+@cli.command()
+@click.option(
+    "--native", is_flag=True, help="Also install native git hooks instead of pre-commit's."
+)
+@click.option("--hook-repo", default=None, help="Repository URL or path for the pre-commit entry.")
+@click.option(
+    "--hook-rev", default=None, help="Revision of --hook-repo (default: its release tag or HEAD)."
+)
+@click.option(
+    "--local",
+    "local_hooks",
+    is_flag=True,
+    help="Use `repo: local` hooks calling ai-journal on PATH.",
+)
+def init(native: bool, hook_repo: str | None, hook_rev: str | None, local_hooks: bool) -> None:
+    """Set up this repository: config, pre-commit entries, .gitattributes, local git config."""
+    from journal import install
+
+    paths = git.repo_paths()
+    report = install.init(paths, hook_repo=hook_repo, hook_rev=hook_rev, local=local_hooks)
+    for line in report.lines():
+        click.echo(line)
+    if native:
+        for path in install.install_native(paths):
+            click.echo(f"installed {path}")
+
+
+@cli.command(name="install")
+@click.option("--native", is_flag=True, help="Write git hook shims instead of using pre-commit.")
+def install_cmd(native: bool) -> None:
+    """Install the git hooks (through pre-commit by default)."""
+    from journal import install
+
+    paths = git.repo_paths()
+    installed = install.install_native(paths) if native else install.install_precommit(paths)
+    for path in installed:
+        click.echo(f"installed {path}")
+
+
+@cli.command()
+def uninstall() -> None:
+    """Remove exactly the native hooks ai-journal installed (chained hooks are restored)."""
+    from journal import install
+
+    for path in install.uninstall(git.repo_paths()):
+        click.echo(f"removed {path}")
+
+
+@cli.command(name="import")
+def import_cmd() -> None:
+    """Back-fill every past agent session of this repository (idempotent)."""
+    from journal import pipeline
+
+    repo = Repo()
+    with _progress("reading agent logs") as progress:
+        result = pipeline.refresh(
+            repo.paths, repo.config, stage=False, everything=True, progress=progress
+        )
+    _report(result, repo.paths.toplevel)
+
+
+@cli.command()
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Render one day.")
+@click.option("--since", "since_ref", help="Render every day with commits in REF..HEAD.")
+@click.option("--all", "everything", is_flag=True, help="Re-read everything and render every day.")
+@click.option(
+    "--context", is_flag=True, help="Print the template context as JSON instead of writing."
+)
+def render(day: Any, since_ref: str | None, everything: bool, context: bool) -> None:
+    """Re-render journals from the session fragments and git history."""
+    from journal import pipeline
+    from journal import render as render_mod
+
+    repo = Repo()
+    when: date = day.date() if day else _today(repo.config)
+    if context:
+        click.echo(
+            render_mod.context_json(pipeline.day_context(repo.paths, repo.config, when)), nl=False
+        )
+        return
+    if everything:
+        result = pipeline.refresh(repo.paths, repo.config, stage=False, everything=True)
+    elif since_ref:
+        result = pipeline.render_days(repo.paths, repo.config, _days_since(repo, since_ref))
+    else:
+        result = pipeline.refresh(repo.paths, repo.config, stage=False)
+        result = pipeline.render_days(repo.paths, repo.config, {when, *result.days})
+    _report(result, repo.paths.toplevel)
+
+
+@cli.command()
+def status() -> None:
+    """Branch, last checkpoint, sessions not yet linked, and whether the journal is stale."""
+    from journal import overview
+
+    for line in overview.status_lines(Repo()):
+        click.echo(line)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def sessions(ctx: click.Context) -> None:
+    """Agent sessions of this repository."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sessions_list)
+
+
+@sessions.command(name="list")
+def sessions_list() -> None:
+    """One line per session: start, agent, branch, id, first prompt."""
+    from journal import overview
+
+    for line in overview.session_lines(Repo()):
+        click.echo(line)
+
+
+@sessions.command(name="show")
+@click.argument("session_id")
+def sessions_show(session_id: str) -> None:
+    """The committed fragment of one session (an id prefix is enough)."""
+    from journal import overview
+
+    click.echo(overview.show_session(Repo(), session_id), nl=False)
+
+
+@cli.group()
+def templates() -> None:
+    """Built-in templates and repository overrides."""
+
+
+@templates.command(name="list")
+def templates_list() -> None:
+    """Names of the built-in templates."""
+    from journal import render as render_mod
+
+    for name in render_mod.builtin_templates():
+        click.echo(name)
+
+
+@templates.command(name="export")
+@click.argument("name")
+def templates_export(name: str) -> None:
+    """Copy a built-in template to .ai-journal/templates/NAME for editing."""
+    from journal import render as render_mod
+
+    click.echo(f"wrote {render_mod.export_template(git.repo_paths().toplevel, name)}")
+
+
+@cli.command()
+def doctor() -> int:
+    """Check the installation; exit 1 when something needs fixing."""
+    from journal import doctor as doctor_mod
+
+    repo_paths = git.repo_paths()
+    try:
+        cfg = config_mod.load(repo_paths.toplevel)
+    except JournalError as exc:
+        click.echo(f"✗ config: {exc}")
+        cfg = config_mod.Config()
+    failed = 0
+    for check in doctor_mod.checks(repo_paths, cfg):
+        mark = "✓" if check.ok else "✗"
+        click.echo(f"{mark} {check.name}: {check.detail}")
+        if not check.ok:
+            failed += 1
+            click.echo(f"    fix: {check.fix}")
+    return 1 if failed else 0
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(args: tuple[str, ...]) -> int:
+    """What the git hooks call: `ai-journal hook <stage> [git args]`."""
+    from journal.hook import main as hook_main
+
+    return hook_main(list(args))
+
+
+@cli.command(name="merge-driver")
+@click.argument("ancestor", type=click.Path())
+@click.argument("ours", type=click.Path())
+@click.argument("theirs", type=click.Path())
+@click.argument("path", required=False)
+def merge_driver(ancestor: str, ours: str, theirs: str, path: str | None) -> int:
+    """Three-way merge of ai-journal files (registered by `init` as a git merge driver)."""
+    from journal import merge
+
+    return merge.merge_files(Path(ancestor), Path(ours), Path(theirs), path)
+
+
+def _today(cfg: config_mod.Config) -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(cfg.timezone)).date()
+
+
+def _days_since(repo: Repo, ref: str) -> set[date]:
+    from zoneinfo import ZoneInfo
+
+    from journal import day as day_mod
+
+    tz = ZoneInfo(repo.config.timezone)
+    commits = git.commits(repo.paths.toplevel, rev=f"{ref}..HEAD")
+    return {day_mod.commit_day(commit, tz) for commit in commits}
+
+
+def _report(result: Any, toplevel: Path) -> None:
+    for notice in result.notices:
+        click.echo(f"note: {notice}", err=True)
+    for path in result.written:
+        click.echo(f"wrote {Path(path).relative_to(toplevel)}")
+    if not result.written:
+        click.echo("journals are up to date")
+
+
+class _progress:
+    """A rich progress bar on a terminal; silence otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        self._bar = Progress(TextColumn(self.label), BarColumn(), DownloadColumn(), transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=None)
+        return self._update
+
+    def _update(self, done: int, total: int) -> None:
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,299 @@
+"""ingest → link → fragments → render (→ stage): the one path every writer of tracked files takes.
+
+Runs under the state lock. Work is incremental: only sessions that changed, or that were active close
+enough to the last run to be linked to a commit made since, are rebuilt; only days whose inputs moved
+are re-rendered. `everything=True` rebuilds all of it (import, render --all).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from journal import day, events, fragment, git, ingest, link, render, state, web
+from journal.config import Config
+from journal.redact import Redactor
+from journal.sources.model import Session
+
+FRAGMENT_DIR = Path(state.COMMITTED_DIRNAME) / "sessions"
+MARKER_FILE = "pipeline.json"
+
+
+@dataclass
+class RefreshResult:
+    written: list[Path] = field(default_factory=list)  # tracked files whose content changed
+    staged: list[Path] = field(default_factory=list)
+    days: list[date] = field(default_factory=list)
+    sessions: int = 0  # fragments rebuilt
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    paths: git.RepoPaths
+    config: Config
+    tz: ZoneInfo
+    worktrees: list[Path]
+    result: RefreshResult = field(default_factory=RefreshResult)
+
+    @classmethod
+    def start(cls, paths: git.RepoPaths, config: Config) -> _Run:
+        return cls(paths, config, ZoneInfo(config.timezone), git.worktrees(paths.toplevel))
+
+    def own_file(self, path: str) -> bool:
+        """Files ai-journal itself writes: never evidence of an agent's work, never in diffstats."""
+        return path.startswith(
+            (f"{state.COMMITTED_DIRNAME}/", f"{self.config.journal_dir.strip('/')}/")
+        )
+
+    def commits(self, **query: Any) -> list[git.CommitInfo]:
+        found = git.commits(self.paths.toplevel, **query)
+        return [self.without_own_files(c) for c in found]
+
+    def without_own_files(self, commit: git.CommitInfo) -> git.CommitInfo:
+        return commit._replace(files=tuple(f for f in commit.files if not self.own_file(f.path)))
+
+
+def refresh(
+    paths: git.RepoPaths,
+    config: Config,
+    *,
+    stage: bool,
+    everything: bool = False,
+    progress: ingest.Progress | None = None,
+) -> RefreshResult:
+    """Bring fragments and journals up to date; with `stage`, add what changed to the index."""
+    run = _Run.start(paths, config)
+    local = state.local_dir(paths.common_dir)
+    with state.locked(local):
+        marker = state.read_json(local / MARKER_FILE, default={}) or {}
+        known_tips = None if everything else marker.get("tips")
+        ingested = ingest.ingest(paths, config, progress=progress)
+        run.result.notices += ingested.notices
+        pending = run.without_own_files(git.staged(paths.toplevel)) if stage else None
+        new_commits = _new_commits(run, known_tips)
+        chosen = _sessions_to_refresh(run, ingested, new_commits, full=known_tips is None)
+        days = _write_fragments(run, chosen, ingested.sessions, pending)
+        days |= {day.commit_day(c, run.tz) for c in new_commits}
+        if pending is not None:
+            days.add(day.commit_day(pending, run.tz))
+        if known_tips is None:
+            days |= _all_fragment_days(run)
+        _render_days(run, days, pending, ingested.sessions)
+        if stage:
+            git.stage(paths.toplevel, run.result.written)
+            run.result.staged = list(run.result.written)
+        marker = {"tips": git.tips(paths.toplevel), "ran_at": time.time()}
+        state.write_atomic(local / MARKER_FILE, state.dumps_canonical(marker))
+    return run.result
+
+
+def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> RefreshResult:
+    """Re-render the given days from the fragments in the work tree (no ingest, nothing staged)."""
+    run = _Run.start(paths, config)
+    with state.locked(state.local_dir(paths.common_dir)):
+        _render_days(run, set(days), None, {})
+    return run.result
+
+
+def day_context(
+    paths: git.RepoPaths, config: Config, when: date, *, head_as_pending: bool = False
+) -> dict[str, object]:
+    """The template context of one day, as `render --context` prints it. With `head_as_pending`,
+    HEAD is shown as the pending entry it was when its own pre-commit stage rendered the journal."""
+    run = _Run.start(paths, config)
+    fragments = fragment.load_all(paths.toplevel / FRAGMENT_DIR)
+    head = run.commits(rev="HEAD", limit=1) if head_as_pending else []
+    if not head:
+        return _context(run, when, fragments, None, [])
+    pending = head[0]._replace(sha="", subject="")
+    sessions = ingest.load_sessions(state.local_dir(paths.common_dir))
+    links = _pending_links(run, pending, sessions)
+    return _context(run, when, fragments, pending, links, hide=head[0].sha)
+
+
+# -- which sessions and days moved -------------------------------------------------------------
+
+
+def _new_commits(run: _Run, known_tips: list[str] | None) -> list[git.CommitInfo]:
+    """Commits that appeared since the last run (none on a first run, which rebuilds everything)."""
+    if known_tips is None:
+        return []
+    hidden = git.existing_commits(run.paths.toplevel, known_tips)
+    return run.commits(rev="HEAD", all_branches=True, exclude=hidden)
+
+
+def _sessions_to_refresh(
+    run: _Run, ingested: ingest.IngestResult, new_commits: list[git.CommitInfo], *, full: bool
+) -> list[Session]:
+    own = _own_sessions(run, ingested.sessions)
+    if full:
+        return own
+    window = timedelta(minutes=run.config.link_window_minutes)
+    spans = [
+        (_when(c.committed) - window, _when(c.committed) + timedelta(seconds=1))
+        for c in new_commits
+    ]
+    return [s for s in own if s.id in ingested.changed or _active_within(s, spans)]
+
+
+def _active_within(session: Session, spans: list[tuple[datetime, datetime]]) -> bool:
+    if not spans or not session.ended:
+        return False
+    first, last = _when(session.started or session.ended), _when(session.ended)
+    return any(first <= end and last >= start for start, end in spans)
+
+
+def _all_fragment_days(run: _Run) -> set[date]:
+    days: set[date] = set()
+    for doc in fragment.load_all(run.paths.toplevel / FRAGMENT_DIR):
+        days |= day.fragment_days(doc, run.tz)
+    return days
+
+
+def _own_sessions(run: _Run, sessions: dict[str, Session]) -> list[Session]:
+    """Top-level sessions that ran in this worktree (sub-agent threads travel with their parent)."""
+    top = run.paths.toplevel.resolve()
+    roots = [top, *(w for w in run.worktrees if w != top)]
+    own = [
+        session
+        for session in sessions.values()
+        if not (session.parent_id and session.parent_id in sessions)
+        and _worktree_of(session.cwd, roots) == top
+    ]
+    return sorted(own, key=lambda s: (s.started or "", s.id))
+
+
+def _worktree_of(cwd: str | None, roots: list[Path]) -> Path | None:
+    if not cwd:
+        return None
+    real = Path(cwd).resolve()
+    matches = [root for root in roots if real == root or root in real.parents]
+    return max(matches, key=lambda p: len(p.parts)) if matches else None
+
+
+# -- fragments ---------------------------------------------------------------------------------
+
+
+def _write_fragments(
+    run: _Run, chosen: list[Session], sessions: dict[str, Session], pending: git.CommitInfo | None
+) -> set[date]:
+    if not chosen:
+        return set()
+    group = chosen + [sessions[c] for s in chosen for c in s.subagents if c in sessions]
+    first = min(_when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
+    commits = run.commits(rev="HEAD", all_branches=True, since=_iso(first), with_patch_ids=True)
+    by_session = link.links_by_session(lk for lk in _link(run, group, commits) if lk.sha)
+    redactor = Redactor.from_config(run.config)
+    touched: set[date] = set()
+    for session in chosen:
+        doc = fragment.build(
+            session,
+            children=[sessions[c] for c in session.subagents if c in sessions],
+            commits=by_session.get(session.id, []),
+            config=run.config,
+            toplevel=run.paths.toplevel,
+            worktrees=run.worktrees,
+            redactor=redactor,
+        )
+        outcome = fragment.write(run.paths.toplevel / FRAGMENT_DIR, doc, fragment.filename(session))
+        if outcome.hand_edited:
+            run.result.notices.append(f"{outcome.path.name} was edited by hand; kept as it is")
+        elif outcome.written:
+            run.result.written.append(outcome.path)
+            run.result.sessions += 1
+            touched |= day.fragment_days(doc, run.tz)
+    return touched
+
+
+def _link(run: _Run, sessions: list[Session], commits: list[git.CommitInfo]) -> list[link.Link]:
+    return link.link(
+        sessions,
+        commits,
+        toplevel=run.paths.toplevel,
+        worktrees=run.worktrees,
+        commit_worktrees=_commit_worktrees(run),
+        window_minutes=run.config.link_window_minutes,
+    )
+
+
+def _commit_worktrees(run: _Run) -> dict[str, Path]:
+    """Where each commit was made, as the post-commit hook recorded it."""
+    log = events.load(state.local_dir(run.paths.common_dir))
+    return {
+        e["sha"]: Path(e["worktree"])
+        for e in log.events
+        if e["hook"] == "post-commit" and e.get("sha") and e.get("worktree")
+    }
+
+
+# -- journals ----------------------------------------------------------------------------------
+
+
+def _render_days(
+    run: _Run, days: set[date], pending: git.CommitInfo | None, sessions: dict[str, Session]
+) -> None:
+    if not days:
+        return
+    fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
+    pending_links = _pending_links(run, pending, sessions)
+    for when in sorted(days):
+        context = _context(run, when, fragments, pending, pending_links)
+        rendered = render.render_day(run.paths.toplevel, run.config, context)
+        run.result.days.append(when)
+        if rendered.changed:
+            run.result.written.append(rendered.path)
+
+
+def _pending_links(
+    run: _Run, pending: git.CommitInfo | None, sessions: dict[str, Session]
+) -> list[dict[str, str]]:
+    if pending is None or not sessions:
+        return []
+    links = _link(run, _own_sessions(run, sessions), [pending])
+    return [{"session_id": lk.session_id, "strength": lk.strength} for lk in links]
+
+
+def _context(
+    run: _Run,
+    when: date,
+    fragments: list[dict[str, Any]],
+    pending: git.CommitInfo | None,
+    pending_links: list[dict[str, str]],
+    hide: str | None = None,
+) -> dict[str, Any]:
+    start = datetime.combine(when, datetime.min.time(), run.tz)
+    # A commit belongs to the day of its author date, which a rebase keeps while it moves the
+    # committer date later: select by committer date from the day's start, filter by author day.
+    commits = [
+        c
+        for c in run.commits(rev="HEAD", since=_iso(start))
+        if day.commit_day(c, run.tz) == when and c.sha != hide
+    ]
+    on_day = [f for f in fragments if when in day.fragment_days(f, run.tz)]
+    if pending is not None and day.commit_day(pending, run.tz) != when:
+        pending, pending_links = None, []
+    branch = git.head(run.paths.toplevel).branch
+    return day.build_context(
+        when,
+        on_day,
+        commits,
+        config=run.config,
+        web=web.web_links(git.origin_url(run.paths.toplevel), run.config.web_kind),
+        pending=pending,
+        pending_links=pending_links,
+        branches=[branch] if branch and (commits or pending) else [],
+    )
+
+
+def _when(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
