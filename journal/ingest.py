@@ -171,6 +171,8 @@ class _Run:
                 cursor.offset, cursor.size = read.offset, read.seen
                 return
             self.result.bytes_read += cursor.offset  # now read whole after all
+        elif job.log.kind == "jsonl" and job.action == "full" and self._foreign_at_a_glance(job):
+            return
         if job.action == "append" and cursor is not None:
             session = self.sessions[cursor.session_id or ""]
             self._touch(session.id)
@@ -185,6 +187,23 @@ class _Run:
             session, read = rollout.read_jsonl(path, None, 0, self._advance)
         self._count(session.stats, (0, 0))
         self._keep(session, job, read)
+
+    def _foreign_at_a_glance(self, job: _Job) -> bool:
+        """A current-format log whose session started elsewhere and none of whose turns ran here
+        is recorded as foreign after a light scan, without being parsed."""
+        meta = self.scope.first_meta(job.log.path)
+        if meta is None or self.scope.contains(str(meta.get("cwd") or "")):
+            return False
+        mine, read = self.scope.scan_appended(job.log.path, 0, self._advance)
+        if mine:
+            self.result.bytes_read += job.cost  # it is ours after all: read it properly
+            return False
+        cursor = cursors.cursor_for(job.log.path, job.st, "jsonl", read.offset, read.seen)
+        sid = meta.get("id")
+        cursor.session_id = sid if isinstance(sid, str) else None
+        cursor.foreign = True
+        self.store.files[str(job.log.path)] = cursor
+        return True
 
     def _keep(self, session: Session, job: _Job, read: lines.LinesRead) -> None:
         offset, seen = read.offset, read.seen

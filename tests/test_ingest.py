@@ -125,6 +125,18 @@ def test_foreign_files_are_not_parsed_again(repo: GitRepo, codex_home: CodexHome
     assert not store(repo).files[str(other.path)].foreign
 
 
+def test_a_session_that_moved_into_the_repo_belongs(repo: GitRepo, codex_home: CodexHome) -> None:
+    moved = codex_home.session("/somewhere/else", START)
+    moved.prompt("look around", cwd="/somewhere/else").prompt("now here", cwd=str(repo.path))
+    elsewhere = busy_session(codex_home, "/somewhere/else", minute=30)
+    result = run(repo)
+    assert list(result.sessions) == [moved.id]
+    assert result.sessions[moved.id].reader_state["cwds"] == ["/somewhere/else", str(repo.path)]
+    total = moved.path.stat().st_size + elsewhere.path.stat().st_size
+    assert result.bytes_read == total + moved.path.stat().st_size  # glanced at, then parsed
+    assert store(repo).files[str(elsewhere.path)].session_id == elsewhere.id
+
+
 def test_worktrees_and_symlinks_belong(
     repo: GitRepo, codex_home: CodexHome, tmp_path: Path
 ) -> None:

@@ -43,6 +43,12 @@ INJECTED_PREFIXES = (
     "<user_shell_command>", "<turn_aborted>", "<subagent_notification>", "<codex_internal_context",
     "<hook_prompt", "<skills_instructions>",
 )  # fmt: skip
+# Codex's own serialisation of the lines that are skipped unparsed: `{"timestamp":"<24 chars>",…`
+_STAMP_OPEN = b'{"timestamp":"'
+_SKIPPED_AS_WRITTEN = (
+    b'","type":"response_item","payload":{"type":"reasoning",',
+    b'","type":"event_msg","payload":{"type":"agent_reasoning",',
+)
 _ENV_CWD = re.compile(r"<cwd>([^<]+)</cwd>")
 
 
@@ -54,6 +60,7 @@ class CodexParser:
         self.state = session.reader_state
         self.calls = CallBook(session)
         self.talk = Conversation(session)
+        self._last_total: dict[str, Any] | None = None
         self.cwds: list[str] = self.state.setdefault("cwds", [])
         self._kinds: dict[str, Callable[[dict[str, Any], str], None]] = {
             "response_item": self.item,
@@ -80,9 +87,12 @@ class CodexParser:
 
     # -- lines ---------------------------------------------------------------------------------
     def feed(self, raw: bytes) -> None:
-        if not raw.strip():
+        if raw[:1] != b"{" and not raw.strip():
             return
         self.s.stats.lines += 1
+        if raw[38:].startswith(_SKIPPED_AS_WRITTEN) and raw.startswith(_STAMP_OPEN):
+            self._touch(stamps.normalize(raw[14:38].decode("ascii", "replace")) or "")
+            return  # reasoning, a quarter of a log's bytes: only its time matters
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -227,6 +237,9 @@ class CodexParser:
         total = info.get("total_token_usage") if isinstance(info, dict) else None
         if not isinstance(total, dict):
             return  # a pure rate-limit update
+        if total == self._last_total:
+            return  # Codex repeats token_count lines
+        self._last_total = total
         usage = TokenUsage(
             input=_int(total.get("input_tokens")),
             cached_input=_int(total.get("cached_input_tokens")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -26,6 +27,8 @@ class RepoScope:
         self._seen: dict[str, bool] = {}
 
     def contains(self, cwd: str) -> bool:
+        if not cwd:
+            return False
         known = self._seen.get(cwd)
         if known is None:
             real = os.path.realpath(os.path.expanduser(cwd))
@@ -38,6 +41,21 @@ class RepoScope:
         if session.cwd:
             cwds.append(session.cwd)
         return any(self.contains(cwd) for cwd in cwds)
+
+    def first_meta(self, path: Path) -> dict[str, Any] | None:
+        """The `session_meta` payload on the first line of a current-format log, else None."""
+        with path.open("rb") as handle:
+            first = handle.readline()
+        if not first.endswith(b"\n"):
+            return None
+        try:
+            record = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(record, dict) or record.get("type") != "session_meta":
+            return None
+        payload = record.get("payload")
+        return payload if isinstance(payload, dict) else None
 
     def scan_appended(
         self, path: Path, offset: int, progress: Callable[[int], None] | None = None
