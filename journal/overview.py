@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from journal import fragment, git, state
+from journal import checkpoint, fragment, git, state
 from journal.errors import JournalError
-from journal.pipeline import FRAGMENT_DIR, MARKER_FILE
+from journal.pipeline import FRAGMENT_DIR
 
 if TYPE_CHECKING:
     from journal.cli import Repo
@@ -76,11 +76,10 @@ def status_lines(repo: Repo) -> list[str]:
 
 
 def _last_checkpoint(repo: Repo) -> str:
-    local = state.local_dir(repo.paths.common_dir)
-    marker = state.read_json(local / MARKER_FILE, default={}) or {}
-    if "ran_at" not in marker:
+    ran_at = checkpoint.last_run(state.local_dir(repo.paths.common_dir))
+    if ran_at is None:
         return "never (no commit has run the ai-journal-stage hook yet)"
-    moment = datetime.fromtimestamp(marker["ran_at"], UTC)
+    moment = datetime.fromtimestamp(ran_at, UTC)
     return moment.astimezone(ZoneInfo(repo.config.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 

@@ -7,7 +7,6 @@ are re-rendered. `everything=True` rebuilds all of it (import, render --all).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -15,13 +14,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from journal import day, events, fragment, git, ingest, link, render, state, web
+from journal import checkpoint, day, events, fragment, git, ingest, link, render, state, web
 from journal.config import Config
 from journal.redact import Redactor
 from journal.sources.model import Session
 
 FRAGMENT_DIR = Path(state.COMMITTED_DIRNAME) / "sessions"
-MARKER_FILE = "pipeline.json"
 
 
 @dataclass
@@ -71,25 +69,26 @@ def refresh(
     run = _Run.start(paths, config)
     local = state.local_dir(paths.common_dir)
     with state.locked(local):
-        marker = state.read_json(local / MARKER_FILE, default={}) or {}
-        known_tips = None if everything else marker.get("tips")
+        key = checkpoint.view_key(paths.toplevel, git.head(paths.toplevel).branch)
+        seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
         ingested = ingest.ingest(paths, config, progress=progress)
         run.result.notices += ingested.notices
         pending = run.without_own_files(git.staged(paths.toplevel)) if stage else None
-        new_commits = _new_commits(run, known_tips)
-        chosen = _sessions_to_refresh(run, ingested, new_commits, full=known_tips is None)
-        days = _write_fragments(run, chosen, ingested.sessions, pending)
+        new_commits = _new_commits(run, seen.tips)
+        own = _own_sessions(run, ingested.sessions)
+        chosen = _sessions_to_refresh(own, seen, new_commits, run.config.link_window_minutes)
+        days = _write_fragments(run, chosen, ingested.sessions, seen)
         days |= {day.commit_day(c, run.tz) for c in new_commits}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
-        if known_tips is None:
+        if everything:
             days |= _all_fragment_days(run)
         _render_days(run, days, pending, ingested.sessions)
         if stage:
             git.stage(paths.toplevel, run.result.written)
             run.result.staged = list(run.result.written)
-        marker = {"tips": git.tips(paths.toplevel), "ran_at": time.time()}
-        state.write_atomic(local / MARKER_FILE, state.dumps_canonical(marker))
+        seen.tips = git.tips(paths.toplevel)
+        checkpoint.save(local, key, seen)
     return run.result
 
 
@@ -121,7 +120,7 @@ def day_context(
 
 
 def _new_commits(run: _Run, known_tips: list[str] | None) -> list[git.CommitInfo]:
-    """Commits that appeared since the last run (none on a first run, which rebuilds everything)."""
+    """Commits that appeared since the view's last run (none on its first run)."""
     if known_tips is None:
         return []
     hidden = git.existing_commits(run.paths.toplevel, known_tips)
@@ -129,17 +128,22 @@ def _new_commits(run: _Run, known_tips: list[str] | None) -> list[git.CommitInfo
 
 
 def _sessions_to_refresh(
-    run: _Run, ingested: ingest.IngestResult, new_commits: list[git.CommitInfo], *, full: bool
+    own: list[Session],
+    seen: checkpoint.Checkpoint,
+    new_commits: list[git.CommitInfo],
+    window_minutes: int,
 ) -> list[Session]:
-    own = _own_sessions(run, ingested.sessions)
-    if full:
-        return own
-    window = timedelta(minutes=run.config.link_window_minutes)
+    """Sessions whose fragment in this view is behind their record, or that a new commit may link."""
+    window = timedelta(minutes=window_minutes)
     spans = [
         (_when(c.committed) - window, _when(c.committed) + timedelta(seconds=1))
         for c in new_commits
     ]
-    return [s for s in own if s.id in ingested.changed or _active_within(s, spans)]
+    return [
+        s
+        for s in own
+        if seen.built.get(s.id) != checkpoint.session_version(s) or _active_within(s, spans)
+    ]
 
 
 def _active_within(session: Session, spans: list[tuple[datetime, datetime]]) -> bool:
@@ -181,7 +185,7 @@ def _worktree_of(cwd: str | None, roots: list[Path]) -> Path | None:
 
 
 def _write_fragments(
-    run: _Run, chosen: list[Session], sessions: dict[str, Session], pending: git.CommitInfo | None
+    run: _Run, chosen: list[Session], sessions: dict[str, Session], seen: checkpoint.Checkpoint
 ) -> set[date]:
     if not chosen:
         return set()
@@ -202,6 +206,7 @@ def _write_fragments(
             redactor=redactor,
         )
         outcome = fragment.write(run.paths.toplevel / FRAGMENT_DIR, doc, fragment.filename(session))
+        seen.built[session.id] = checkpoint.session_version(session)
         if outcome.hand_edited:
             run.result.notices.append(f"{outcome.path.name} was edited by hand; kept as it is")
         elif outcome.written:

@@ -163,7 +163,7 @@ def _agent_commits_docs(repo: GitRepo, session: Rollout) -> None:
 
 def _feature_branch(repo: GitRepo, codex: CodexHome) -> None:
     repo.git("switch", "-c", "fix/cart-total")
-    start = DAY1 + timedelta(hours=13, minutes=20)  # crosses midnight UTC
+    start = DAY1 + timedelta(hours=14, minutes=5)  # 23:35 UTC: the session crosses midnight
     session = codex.session(repo.path, start, branch="fix/cart-total", commit=repo.head())
     session.prompt("The cart total ignores quantities; fix it", cwd=str(repo.path)).tokens(12_000)
     session.shell(

@@ -1,0 +1,70 @@
+"""Checkpoints: what the pipeline last saw and built, per view (one worktree on one branch).
+
+Fragments live in the work tree, so each branch of each worktree has its own copy of them. A
+checkpoint remembers, for its view, the commits known at the last run (to find commits made since)
+and the version of each session record its fragment was built from (to find fragments that are
+behind, e.g. after work on another branch moved a session on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journal import state
+from journal.sources.model import Session
+
+CHECKPOINTS_FILE = "checkpoints.json"
+
+
+@dataclass
+class Checkpoint:
+    tips: list[str] | None = None  # None: the pipeline never ran in this view
+    built: dict[str, str] = field(default_factory=dict)  # session id -> session_version
+    ran_at: float | None = None
+
+
+def view_key(toplevel: Path, branch: str | None) -> str:
+    return f"{toplevel}@{branch or 'HEAD'}"
+
+
+def load(local: Path, key: str) -> Checkpoint:
+    raw = (state.read_json(local / CHECKPOINTS_FILE, default={}) or {}).get(key)
+    if not isinstance(raw, dict):
+        return Checkpoint()
+    return Checkpoint(raw.get("tips"), dict(raw.get("built") or {}), raw.get("ran_at"))
+
+
+def save(local: Path, key: str, checkpoint: Checkpoint) -> None:
+    views = state.read_json(local / CHECKPOINTS_FILE, default={}) or {}
+    checkpoint.ran_at = time.time()
+    views[key] = {"tips": checkpoint.tips, "built": checkpoint.built, "ran_at": checkpoint.ran_at}
+    state.write_atomic(local / CHECKPOINTS_FILE, state.dumps_canonical(views))
+
+
+def last_run(local: Path) -> float | None:
+    views = state.read_json(local / CHECKPOINTS_FILE, default={}) or {}
+    stamps = [v["ran_at"] for v in views.values() if isinstance(v, dict) and v.get("ran_at")]
+    return max(stamps, default=None)
+
+
+def session_version(session: Session) -> str:
+    """A cheap stamp that changes whenever a session gains events (no full serialisation)."""
+    finished = sum(1 for call in session.tool_calls if call.finished)
+    parts = (
+        session.ended,
+        session.title,
+        session.model,
+        len(session.prompts),
+        len(session.replies),
+        len(session.tool_calls),
+        finished,
+        len(session.plans),
+        session.tokens.total if session.tokens else None,
+        session.turns_completed,
+        session.turns_aborted,
+        tuple(session.subagents),
+    )
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
