@@ -55,6 +55,7 @@ def test_a_complete_session(codex_home: CodexHome) -> None:
     assert shells[0].output == "1 failed"
     (patch_call,) = [c for c in session.tool_calls if c.kind == "patch"]
     assert patch_call.files == [FileChange("src/app.py", "update")]
+    assert patch_call.workdir == CWD  # no workdir of its own: the turn's cwd
     assert session.tokens == TokenUsage(750, 250, 250, 125, 1000)
     assert len(session.token_snapshots) == 1  # the duplicate token_count is not a new snapshot
     assert (session.turns_completed, session.turns_aborted) == (1, 0)  # "On it." ended no turn

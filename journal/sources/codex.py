@@ -19,7 +19,7 @@ import orjson
 from journal.sources import codex_legacy, stamps, tools
 from journal.sources.codex_calls import CallBook
 from journal.sources.codex_turns import Conversation, strip_request_marker
-from journal.sources.model import Message, Session, TokenSnapshot, TokenUsage
+from journal.sources.model import Message, Session, TokenSnapshot, TokenUsage, ToolCall
 
 RESPONSE_ITEM_KINDS = frozenset(
     {"message", "reasoning", "function_call", "function_call_output", "custom_tool_call",
@@ -155,6 +155,7 @@ class CodexParser:
         if isinstance(cwd, str) and cwd:
             self.s.cwd = self.s.cwd or cwd
             self.add_cwd(cwd)
+            self.state["turn_cwd"] = cwd
 
     def item(self, payload: dict[str, Any], ts: str) -> None:
         kind = payload.get("type")
@@ -207,7 +208,9 @@ class CodexParser:
         if cwd not in self.cwds:
             self.cwds.append(cwd)
 
-    def _add_call(self, call: Any) -> None:
+    def _add_call(self, call: ToolCall) -> None:
+        if call.workdir is None:
+            call.workdir = self.state.get("turn_cwd")  # Codex runs it in the turn's cwd
         self.calls.add(call)
         if self.s.format != "g2" and call.workdir and self.s.cwd is None:
             self.s.cwd = call.workdir  # early logs have no cwd: the first workdir stands in
