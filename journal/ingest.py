@@ -105,7 +105,7 @@ class _Run:
             if job.log.kind == "zst" and job.action == "full" and not lines.zstd_available():
                 skipped_zst += 1
             else:
-                self._execute(job)
+                self._execute_safely(job)
         if g0_stale:
             self._read_g0(g0)
         if skipped_zst:
@@ -187,6 +187,16 @@ class _Run:
             session, read = rollout.read_jsonl(path, None, 0, self._advance)
         self._count(session.stats, (0, 0))
         self._keep(session, job, read)
+
+    def _execute_safely(self, job: _Job) -> None:
+        try:
+            self._execute(job)
+        except FileNotFoundError:
+            pass  # moved or deleted while we read it (Codex archiving): the next run sees it
+        except Exception as exc:  # one unreadable log must not stop the others
+            if not isinstance(exc, OSError) and job.log.kind != "zst":
+                raise
+            self.result.notices.append(f"{job.log.path}: skipped, cannot be read ({exc})")
 
     def _foreign_at_a_glance(self, job: _Job) -> bool:
         """A current-format log whose session started elsewhere and none of whose turns ran here

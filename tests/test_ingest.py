@@ -284,3 +284,14 @@ def test_codex_home_resolution(
         ingest.codex_home(configured)
     (tmp_path / "configured").mkdir()
     assert ingest.codex_home(configured) == tmp_path / "configured"
+
+
+def test_a_corrupt_archive_is_reported_and_skipped(repo: GitRepo, codex_home: CodexHome) -> None:
+    good = busy_session(codex_home, repo.path)
+    broken = codex_home.root / "archived_sessions" / "rollout-2026-01-01T00-00-00-x.jsonl.zst"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"definitely not zstd")
+    result = run(repo)
+    assert list(result.sessions) == [good.id]
+    (notice,) = result.notices
+    assert notice.startswith(f"{broken}: skipped, cannot be read (")
