@@ -324,3 +324,11 @@ def existing_commits(cwd: Path | str, shas: Sequence[str]) -> list[str]:
         ["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd, stdin="\n".join(shas) + "\n"
     )
     return [line.split()[0] for line in out.splitlines() if line.endswith(" commit")]
+
+
+def reachable(cwd: Path | str, rev: str = "HEAD", since: str | None = None) -> set[str]:
+    """SHAs of the commits reachable from `rev` (committed since `since`), from one `git rev-list`."""
+    if rev == "HEAD" and head(cwd).sha is None:
+        return set()
+    args = ["rev-list", *([f"--since={since}"] if since else []), "--end-of-options", rev, "--"]
+    return set(run(args, cwd).split())

@@ -84,8 +84,7 @@ class _Run:
         self.result = IngestResult(self.sessions, set())
         if self.store.notice:
             self.result.notices.append(self.store.notice)
-        self.before: dict[str, bytes | None] = {}  # fingerprints of touched sessions, pre-run
-        self.dirty: set[str] = set()
+        self.changes = cache.Changes(self.sessions)
         self.parsed: set[str] = set()
         self.done = self.total = 0
         self._by_identity: dict[tuple[int, int, str], str] | None = None
@@ -145,9 +144,9 @@ class _Run:
         self.store.files[cursor.path] = cursor
         session = self.sessions.get(cursor.session_id or "")
         if session is not None and session.source_path == key:
-            self._touch(session.id)
+            self.changes.touch(session.id)
             session.source_path = cursor.path
-            self.dirty.add(session.id)
+            self.changes.mark(session.id)
         return cursor
 
     def _resumable(self, log: LogFile, cursor: Cursor | None) -> bool:
@@ -175,7 +174,7 @@ class _Run:
             return
         if job.action == "append" and cursor is not None:
             session = self.sessions[cursor.session_id or ""]
-            self._touch(session.id)
+            self.changes.touch(session.id)
             counts = _counts(session.stats)
             _, read = rollout.read_jsonl(path, session, cursor.offset, self._advance)
             self._count(session.stats, counts)
@@ -233,9 +232,9 @@ class _Run:
             elsewhere = other != session.source_path and os.path.exists(other)
             if elsewhere and current.stats.lines > session.stats.lines:
                 return  # the same session in two files: the longer copy wins
-            self._touch(session.id)
+            self.changes.touch(session.id)
         self.sessions[session.id] = session
-        self.dirty.add(session.id)
+        self.changes.mark(session.id)
         self.parsed.add(session.id)
 
     # -- G0 ------------------------------------------------------------------------------------
@@ -254,7 +253,7 @@ class _Run:
         for sid in [s.id for s in self.sessions.values() if s.format == "g0"]:
             source = self.sessions[sid].source_path
             if source not in kept and os.path.exists(source):  # superseded by a longer snapshot
-                self._touch(sid)
+                self.changes.touch(sid)
                 del self.sessions[sid]
         for key, job in by_path.items():
             cursor = cursors.cursor_for(job.log.path, job.st, "g0", job.st.st_size, job.st.st_size)
@@ -276,17 +275,14 @@ class _Run:
         ]
         if not wanting:
             return
-        stamp = _file_stamp(home / history.HISTORY_FILE) | _file_stamp(
-            home / "history.json", "old_"
-        )
+        stamp = history.stamp(home)
         if stamp == self.store.history and not any(s.id in self.parsed for s in wanting):
             return
         grouped = history.by_session(history.read_history(home))
         for session in wanting:
-            before = cache.fingerprint(session)
+            self.changes.touch(session.id)
             if history.apply(session, grouped.get(session.id, [])):
-                self.before.setdefault(session.id, before)
-                self.dirty.add(session.id)
+                self.changes.mark(session.id)
         self.store.history = stamp
 
     def attach_subagents(self) -> None:
@@ -297,28 +293,15 @@ class _Run:
         for session in self.sessions.values():
             wanted = sorted(children.get(session.id, set()))
             if session.subagents != wanted:
-                self._touch(session.id)
+                self.changes.touch(session.id)
                 session.subagents = wanted
-                self.dirty.add(session.id)
+                self.changes.mark(session.id)
 
     def save(self) -> None:
-        for sid in sorted(self.dirty):
-            if sid in self.sessions:
-                cache.store(self.local, self.sessions[sid])
-        for sid, before in self.before.items():
-            if sid not in self.sessions:
-                cache.forget(self.local, sid)
-                self.result.changed.add(sid)
-            elif cache.fingerprint(self.sessions[sid]) != before:
-                self.result.changed.add(sid)
-        self.result.changed |= {sid for sid in self.dirty if sid not in self.before}
+        self.result.changed = self.changes.commit(self.local)
         cursors.save(self.local, self.store)
 
     # -- helpers -------------------------------------------------------------------------------
-    def _touch(self, sid: str) -> None:
-        if sid not in self.before and sid in self.sessions:
-            self.before[sid] = cache.fingerprint(self.sessions[sid])
-
     def _advance(self, amount: int) -> None:
         self.done += amount
         if self.progress is not None and self.total:
@@ -331,15 +314,3 @@ class _Run:
 
 def _counts(stats: ParseStats) -> tuple[int, int]:
     return stats.malformed, stats.unknown
-
-
-def _file_stamp(path: Path, prefix: str = "") -> dict[str, int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return {}
-    return {
-        f"{prefix}size": st.st_size,
-        f"{prefix}mtime_ns": st.st_mtime_ns,
-        f"{prefix}ino": st.st_ino,
-    }

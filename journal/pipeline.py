@@ -37,11 +37,13 @@ class _Run:
     config: Config
     tz: ZoneInfo
     worktrees: list[Path]
+    branch: str | None
     result: RefreshResult = field(default_factory=RefreshResult)
 
     @classmethod
     def start(cls, paths: git.RepoPaths, config: Config) -> _Run:
-        return cls(paths, config, ZoneInfo(config.timezone), git.worktrees(paths.toplevel))
+        tz, branch = ZoneInfo(config.timezone), git.head(paths.toplevel).branch
+        return cls(paths, config, tz, git.worktrees(paths.toplevel), branch)
 
     def own_file(self, path: str) -> bool:
         """Files ai-journal itself writes: never evidence of an agent's work, never in diffstats."""
@@ -69,7 +71,7 @@ def refresh(
     run = _Run.start(paths, config)
     local = state.local_dir(paths.common_dir)
     with state.locked(local):
-        key = checkpoint.view_key(paths.toplevel, git.head(paths.toplevel).branch)
+        key = checkpoint.view_key(paths.toplevel, run.branch)
         seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
         ingested = ingest.ingest(paths, config, progress=progress)
         run.result.notices += ingested.notices
@@ -193,9 +195,13 @@ def _write_fragments(
     first = min(_when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
     commits = run.commits(rev="HEAD", all_branches=True, since=_iso(first), with_patch_ids=True)
     by_session = link.links_by_session(lk for lk in _link(run, group, commits) if lk.sha)
+    on_head = git.reachable(run.paths.toplevel, since=_iso(first))
     redactor = Redactor.from_config(run.config)
     touched: set[date] = set()
     for session in chosen:
+        seen.built[session.id] = checkpoint.session_version(session)
+        if not _belongs_here(run, session, by_session.get(session.id, []), on_head):
+            continue
         doc = fragment.build(
             session,
             children=[sessions[c] for c in session.subagents if c in sessions],
@@ -206,7 +212,6 @@ def _write_fragments(
             redactor=redactor,
         )
         outcome = fragment.write(run.paths.toplevel / FRAGMENT_DIR, doc, fragment.filename(session))
-        seen.built[session.id] = checkpoint.session_version(session)
         if outcome.hand_edited:
             run.result.notices.append(f"{outcome.path.name} was edited by hand; kept as it is")
         elif outcome.written:
@@ -214,6 +219,18 @@ def _write_fragments(
             run.result.sessions += 1
             touched |= day.fragment_days(doc, run.tz)
     return touched
+
+
+def _belongs_here(
+    run: _Run, session: Session, commits: list[dict[str, Any]], on_head: set[str]
+) -> bool:
+    """A session's fragment goes to the branch it started on, to any branch that contains one of
+    its commits, and wherever it already is; work on a sibling branch stays out of this one."""
+    if not session.git_branch or session.git_branch == run.branch:
+        return True
+    if any(c["sha"] in on_head for c in commits):
+        return True
+    return any((run.paths.toplevel / FRAGMENT_DIR).glob(f"*_{session.id8}.json"))
 
 
 def _link(run: _Run, sessions: list[Session], commits: list[git.CommitInfo]) -> list[link.Link]:
@@ -283,7 +300,7 @@ def _context(
     on_day = [f for f in fragments if when in day.fragment_days(f, run.tz)]
     if pending is not None and day.commit_day(pending, run.tz) != when:
         pending, pending_links = None, []
-    branch = git.head(run.paths.toplevel).branch
+    branch = run.branch
     return day.build_context(
         when,
         on_day,

@@ -208,12 +208,14 @@ def _patched_health() -> dict[str, str]:
 
 
 def _show_journals(repo: GitRepo) -> None:
-    journals = sorted((repo.path / "docs" / "ai-journal").glob("*.md"))
-    _say(f"\n{len(journals)} journal file(s) committed in {repo.path}:")
-    _say(repo.git("log", "--oneline", "--all", "--", "docs/ai-journal"))
-    for path in journals:
-        _say(f"===== {path} =====")
-        _say(path.read_text(encoding="utf-8"))
+    _say("\n$ ai-journal status")
+    _run(repo, "ai-journal", "status")
+    for branch in ("main", "fix/cart-total"):
+        names = repo.git("ls-tree", "--name-only", f"{branch}:docs/ai-journal").split()
+        _say(f"\n{len(names)} journal file(s) committed on {branch}:")
+        for name in names:
+            _say(f"===== {repo.path}/docs/ai-journal/{name} (on {branch}) =====")
+            _say(repo.git("show", f"{branch}:docs/ai-journal/{name}"))
 
 
 def _run(repo: GitRepo, *cmd: str) -> None:

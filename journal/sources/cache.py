@@ -58,3 +58,36 @@ def fingerprint(session: Session) -> bytes:
 def file_name(session_id: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in session_id).lstrip(".")
     return f"{safe or '_'}.json"
+
+
+class Changes:
+    """Which cached sessions a run touched, and which of them really changed for consumers."""
+
+    def __init__(self, sessions: dict[str, Session]) -> None:
+        self.sessions = sessions
+        self.before: dict[str, bytes] = {}  # fingerprints taken before the first change
+        self.dirty: set[str] = set()  # to be written
+
+    def touch(self, session_id: str) -> None:
+        """Call before changing a session that may already be cached."""
+        if session_id not in self.before and session_id in self.sessions:
+            self.before[session_id] = fingerprint(self.sessions[session_id])
+
+    def mark(self, session_id: str) -> None:
+        self.dirty.add(session_id)
+
+    def commit(self, local_dir: Path) -> set[str]:
+        """Write what was marked, drop what was removed; the ids whose record changed."""
+        changed = set()
+        for sid in sorted(self.dirty):
+            if sid in self.sessions:
+                store(local_dir, self.sessions[sid])
+                if sid not in self.before:
+                    changed.add(sid)
+        for sid, before in self.before.items():
+            if sid not in self.sessions:
+                forget(local_dir, sid)
+                changed.add(sid)
+            elif fingerprint(self.sessions[sid]) != before:
+                changed.add(sid)
+        return changed

@@ -42,6 +42,22 @@ def read_history(home: Path) -> list[HistoryEntry]:
     return entries
 
 
+def stamp(home: Path) -> dict[str, int]:
+    """Size, mtime and inode of both history files: when equal, the history did not change."""
+    found: dict[str, int] = {}
+    for prefix, name in (("", HISTORY_FILE), ("old_", LEGACY_HISTORY_FILE)):
+        try:
+            st = (home / name).stat()
+        except OSError:
+            continue
+        found |= {
+            f"{prefix}size": st.st_size,
+            f"{prefix}mtime_ns": st.st_mtime_ns,
+            f"{prefix}ino": st.st_ino,
+        }
+    return found
+
+
 def by_session(entries: list[HistoryEntry]) -> dict[str, list[HistoryEntry]]:
     grouped: dict[str, list[HistoryEntry]] = {}
     for entry in entries:
