@@ -23,7 +23,7 @@ from pathlib import Path
 
 from journal import git, state
 from journal.config import Config
-from journal.sources import cache, codex_legacy, cursors, discover, history, lines, rollout
+from journal.sources import cache, cursors, discover, history, lines, rollout
 from journal.sources.cursors import Cursor
 from journal.sources.discover import LogFile
 from journal.sources.model import ParseStats, Session
@@ -244,24 +244,22 @@ class _Run:
 
     def _read_g0(self, jobs: list[_Job]) -> None:
         """Re-read every G0 file, keep the longest snapshot of each session."""
-        by_path = {str(job.log.path): job for job in jobs}
-        snaps = [s for s in (codex_legacy.read_snapshot(j.log.path) for j in jobs) if s]
+        size = sum(job.st.st_size for job in jobs)
         self.result.files_parsed += len(jobs)
-        self.result.bytes_read += sum(job.st.st_size for job in jobs)
-        self._advance(sum(job.st.st_size for job in jobs))
-        kept = {str(s.path): s for s in codex_legacy.dedupe_snapshots(snaps)}
+        self.result.bytes_read += size
+        self._advance(size)
+        kept = rollout.read_g0_all([job.log.path for job in jobs])
         for sid in [s.id for s in self.sessions.values() if s.format == "g0"]:
             source = self.sessions[sid].source_path
             if source not in kept and os.path.exists(source):  # superseded by a longer snapshot
                 self.changes.touch(sid)
                 del self.sessions[sid]
-        for key, job in by_path.items():
+        for job in jobs:
             cursor = cursors.cursor_for(job.log.path, job.st, "g0", job.st.st_size, job.st.st_size)
             cursor.format = "g0"
-            self.store.files[key] = cursor
-            if key in kept:
-                session = rollout.new_session(job.log.path)
-                codex_legacy.parse_snapshot(kept[key], session)
+            self.store.files[str(job.log.path)] = cursor
+            session = kept.get(str(job.log.path))
+            if session is not None:
                 self._count(session.stats, (0, 0))
                 cursor.session_id, cursor.foreign = session.id, not self.scope.owns(session)
                 if not cursor.foreign:

@@ -47,6 +47,17 @@ def read_g0(path: Path) -> Session | None:
     return session
 
 
+def read_g0_all(paths: list[Path]) -> dict[str, Session]:
+    """Every G0 session, read from the longest snapshot of each (keyed by that file's path)."""
+    snaps = [snap for snap in map(codex_legacy.read_snapshot, paths) if snap is not None]
+    sessions: dict[str, Session] = {}
+    for snap in codex_legacy.dedupe_snapshots(snaps):
+        session = new_session(snap.path)
+        codex_legacy.parse_snapshot(snap, session)
+        sessions[str(snap.path)] = session
+    return sessions
+
+
 def read_file(path: Path) -> Session | None:
     """Any Codex log, read whole: `.jsonl`, `.jsonl.zst` or a G0 `.json`."""
     if path.name.endswith(".zst"):
