@@ -234,21 +234,38 @@ def _belongs_here(
 
 
 def _link(run: _Run, sessions: list[Session], commits: list[git.CommitInfo]) -> list[link.Link]:
-    return link.link(
+    places = _commit_places(run)
+    found = link.link(
         sessions,
         commits,
         toplevel=run.paths.toplevel,
         worktrees=run.worktrees,
-        commit_worktrees=_commit_worktrees(run),
+        commit_worktrees={sha: where for sha, (where, _) in places.items()},
         window_minutes=run.config.link_window_minutes,
     )
+    started_on = {s.id: s.git_branch for s in sessions}
+    return [
+        lk for lk in found if lk.strength != "time" or _same_branch(lk, started_on, places, run)
+    ]
 
 
-def _commit_worktrees(run: _Run) -> dict[str, Path]:
-    """Where each commit was made, as the post-commit hook recorded it."""
+def _same_branch(
+    lk: link.Link,
+    started_on: dict[str, str | None],
+    places: dict[str, tuple[Path, str | None]],
+    run: _Run,
+) -> bool:
+    """Being active nearby is weak evidence: it counts only on the branch the session worked on."""
+    session_branch = started_on.get(lk.session_id)
+    commit_branch = places[lk.sha][1] if lk.sha in places else (run.branch if not lk.sha else None)
+    return not session_branch or not commit_branch or session_branch == commit_branch
+
+
+def _commit_places(run: _Run) -> dict[str, tuple[Path, str | None]]:
+    """Where each commit was made (worktree, branch), as the post-commit hook recorded it."""
     log = events.load(state.local_dir(run.paths.common_dir))
     return {
-        e["sha"]: Path(e["worktree"])
+        e["sha"]: (Path(e["worktree"]), e.get("branch"))
         for e in log.events
         if e["hook"] == "post-commit" and e.get("sha") and e.get("worktree")
     }
