@@ -115,9 +115,12 @@ def test_session_spanning_midnight_is_on_both_days(hooked: GitRepo, codex_home: 
         tracked["docs/ai-journal/2026-02-23.md"],
         tracked["docs/ai-journal/2026-02-24.md"],
     )
-    assert "make before-midnight" in monday and "make after-midnight" not in monday
-    assert "make after-midnight" in tuesday and "make before-midnight" not in tuesday
-    assert session.id[:8] in monday and session.id[:8] in tuesday
+    assert "make before-midnight" in monday
+    assert "make after-midnight" not in monday
+    assert "make after-midnight" in tuesday
+    assert "make before-midnight" not in tuesday
+    assert session.id[:8] in monday
+    assert session.id[:8] in tuesday
 
 
 def test_amend_replaces_the_old_commit(hooked: GitRepo, codex_home: CodexHome) -> None:
@@ -130,7 +133,8 @@ def test_amend_replaces_the_old_commit(hooked: GitRepo, codex_home: CodexHome) -
 
     journal = _tracked(hooked)["docs/ai-journal/2026-02-23.md"]
     assert amended != first
-    assert amended[:7] in journal and first[:7] not in journal
+    assert amended[:7] in journal
+    assert first[:7] not in journal
     (doc,) = _fragments(hooked).values()
     assert [c["sha"] for c in doc["commits"]] == [amended]
 
@@ -156,7 +160,8 @@ def test_secrets_never_reach_a_tracked_file(hooked: GitRepo, codex_home: CodexHo
     assert "[REDACTED:" in history
     for value in secrets.values():
         assert value not in history
-    assert str(Path.home()) not in history and str(hooked.path) not in history
+    assert str(Path.home()) not in history
+    assert str(hooked.path) not in history
 
 
 def test_hand_notes_survive_the_next_commit(hooked: GitRepo, codex_home: CodexHome) -> None:
