@@ -26,6 +26,7 @@ from journal.errors import JournalError
 REBASE_MARKERS = ("rebase-merge", "rebase-apply")
 REWRITE_FILES = ("rebase-merge/rewritten-list", "rebase-apply/rewritten")
 AMEND_REFLOG_PREFIX = "commit (amend)"
+CHECKOUT_VARS = ("FROM_REF", "TO_REF", "CHECKOUT_TYPE")  # PRE_COMMIT_<name>, in git's order
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 Pairs = list[list[str]]
@@ -75,7 +76,7 @@ def post_checkout(paths: git.RepoPaths, local: Path, args: list[str]) -> list[st
     if len(args) >= 3:
         old, new, flag = args[:3]
     else:
-        old, new, flag = (_env(f"PRE_COMMIT_{k}", "post-checkout") for k in _CHECKOUT_VARS)
+        old, new, flag = (_env(f"PRE_COMMIT_{k}", "post-checkout") for k in CHECKOUT_VARS)
     data: dict[str, object] = {"old": old, "new": new, "branch_checkout": flag == "1"}
     sequencer = active_sequencer(paths)
     if sequencer:
@@ -84,9 +85,6 @@ def post_checkout(paths: git.RepoPaths, local: Path, args: list[str]) -> list[st
         data["branch"] = _branch()
     events.append(local, "post-checkout", paths.toplevel, data)
     return []
-
-
-_CHECKOUT_VARS = ("FROM_REF", "TO_REF", "CHECKOUT_TYPE")
 
 
 def post_merge(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
