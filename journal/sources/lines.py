@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 PROGRESS_EVERY = 1 << 20
+BUFFER = 1 << 20  # lines run to tens of KB: the default 8 KB buffer makes readline 3-4x slower
 
 
 class LinesRead(NamedTuple):
@@ -27,7 +28,7 @@ def feed_lines(
     progress: Callable[[int], None] | None = None,
 ) -> LinesRead:
     """Pass every newline-terminated line from `offset` on to `feed`."""
-    with path.open("rb") as handle:
+    with path.open("rb", buffering=BUFFER) as handle:
         handle.seek(offset)
         return _feed(handle, offset, feed, progress, keep_tail=False)
 
@@ -39,7 +40,7 @@ def feed_compressed(
     import zstandard
 
     with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as stream:
-        return _feed(io.BufferedReader(stream), 0, feed, progress, keep_tail=True)
+        return _feed(io.BufferedReader(stream, BUFFER), 0, feed, progress, keep_tail=True)
 
 
 def zstd_available() -> bool:
