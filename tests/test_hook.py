@@ -353,10 +353,10 @@ class FakePipeline:
 
 @pytest.fixture
 def pipeline(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> FakePipeline:
+    from journal import pipeline as real_pipeline
+
     fake = FakePipeline()
-    module = types.ModuleType("journal.pipeline")
-    module.refresh = fake.refresh  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "journal.pipeline", module)
+    monkeypatch.setattr(real_pipeline, "refresh", fake.refresh)
     monkeypatch.chdir(repo.path)
     repo.commit("one", {"a.txt": "a\n"})
     return fake
