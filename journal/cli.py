@@ -225,14 +225,8 @@ def doctor() -> int:
     """Check the installation; exit 1 when something needs fixing."""
     from journal import doctor as doctor_mod
 
-    repo_paths = git.repo_paths()
-    try:
-        cfg = config_mod.load(repo_paths.toplevel)
-    except JournalError as exc:
-        click.echo(f"✗ config: {exc}")
-        cfg = config_mod.Config()
     failed = 0
-    for check in doctor_mod.checks(repo_paths, cfg):
+    for check in doctor_mod.checks(git.repo_paths()):
         mark = "✓" if check.ok else "✗"
         click.echo(f"{mark} {check.name}: {check.detail}")
         if not check.ok:

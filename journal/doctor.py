@@ -7,6 +7,8 @@ or hook type fails silently in practice (git just runs nothing), which is why th
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -99,6 +101,10 @@ def _load_yaml(path: Path) -> Any:
 def _merge_driver_check(toplevel: Path) -> Check:
     key = f"merge.{install.MERGE_DRIVER}.driver"
     value = (git.try_run(["config", "--get", key], toplevel) or "").strip()
+    program = shlex.split(value)[0] if value else ""
+    if value and not shutil.which(program):
+        detail = f"{key} runs {program}, which is not there any more: merges of journals will fail"
+        return Check("merge driver", False, detail, "run `ai-journal init` again from your install")
     if value:
         return Check("merge driver", True, f"{key} = {value}")
     detail = f"{key} is not set: merges of journals fall back to plain text merges"

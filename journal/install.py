@@ -36,10 +36,19 @@ PRECOMMIT_MARKERS = (
 )
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
 MERGE_DRIVER = "ai-journal"
-MERGE_DRIVER_CONFIG = {
-    f"merge.{MERGE_DRIVER}.name": "ai-journal merge driver",
-    f"merge.{MERGE_DRIVER}.driver": "ai-journal merge-driver %O %A %B %P",
-}
+
+
+def merge_driver_config() -> dict[str, str]:
+    """The local git config of the merge driver. It names the interpreter that ran `init`, because
+    under pre-commit `ai-journal` is usually not on PATH, and git gives up a merge whose driver
+    cannot start."""
+    command = f"{shlex.quote(sys.executable)} -m journal.entry merge-driver %O %A %B %P"
+    return {
+        f"merge.{MERGE_DRIVER}.name": "ai-journal merge driver",
+        f"merge.{MERGE_DRIVER}.driver": command,
+    }
+
+
 STATE_ATTRIBUTE_PATH = ".ai-journal/project_state.json"
 
 
@@ -182,7 +191,7 @@ def init(
     repo, rev = _hook_source(hook_repo, hook_rev, local)
     _add_precommit_entries(report, top / PRECOMMIT_CONFIG, repo, rev, local)
     _add_attributes(report, top / ".gitattributes", config.journal_dir)
-    for key, value in MERGE_DRIVER_CONFIG.items():
+    for key, value in merge_driver_config().items():
         if git.try_run(["config", "--local", "--get", key], top) != value + "\n":
             git.run(["config", "--local", key, value], top)
             report.git_config.append(key)

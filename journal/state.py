@@ -7,10 +7,8 @@ shared by every worktree, never committed, rebuildable) both go through `write_a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,8 @@ def dumps_canonical(data: Any) -> str:
 
 def digest(data: Any) -> str:
     """A content hash of `data` without its own `digest` key (detects hand edits of what we wrote)."""
+    import hashlib
+
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "digest"}
     return hashlib.sha256(
@@ -45,6 +45,8 @@ def digest(data: Any) -> str:
 
 def write_atomic(path: Path, text: str) -> bool:
     """Write `text` to `path` via a temp file, fsync and rename; False when the content was already there."""
+    import tempfile
+
     data = text.encode("utf-8")
     with contextlib.suppress(FileNotFoundError):
         if path.read_bytes() == data:

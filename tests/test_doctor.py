@@ -41,12 +41,24 @@ def test_bare_repository_fails_every_setup_check(repo: GitRepo) -> None:
 def test_native_setup_passes(repo: GitRepo, codex: Path) -> None:
     paths = git.repo_paths(repo.path)
     install.install_native(paths)
-    repo.git("config", "merge.ai-journal.driver", "ai-journal merge-driver %O %A %B %P")
+    for key, value in install.merge_driver_config().items():
+        repo.git("config", key, value)
     repo.write({".gitattributes": "\n".join(install.attribute_lines("docs/ai-journal")) + "\n"})
     checks = _by_name(repo)
     assert {name for name, check in checks.items() if not check.ok} <= {"templates"}
     assert checks["pre-commit config"].detail == "not used: the hooks are native"
     assert checks["codex home"].detail == str(codex)
+
+
+def test_merge_driver_whose_program_is_gone(repo: GitRepo) -> None:
+    repo.git(
+        "config",
+        "merge.ai-journal.driver",
+        "/gone/python -m journal.entry merge-driver %O %A %B %P",
+    )
+    check = _by_name(repo)["merge driver"]
+    assert not check.ok
+    assert "/gone/python, which is not there any more" in check.detail
 
 
 def test_init_and_precommit_install_pass(repo: GitRepo, codex: Path) -> None:

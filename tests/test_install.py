@@ -298,7 +298,7 @@ def test_init_sets_up_a_fresh_repository_and_is_idempotent(repo: GitRepo) -> Non
     assert report.git_config == ["merge.ai-journal.name", "merge.ai-journal.driver"]
     assert report.snippet is None
     assert repo.git("config", "--local", "merge.ai-journal.driver").strip() == (
-        "ai-journal merge-driver %O %A %B %P"
+        f"{sys.executable} -m journal.entry merge-driver %O %A %B %P"
     )
     assert (top / ".gitattributes").read_text() == (
         ".ai-journal/project_state.json merge=ai-journal\ndocs/ai-journal/*.md merge=ai-journal\n"
