@@ -1,0 +1,155 @@
+"""Figure 1: what the hooks add to `git commit`, six set-ups of the same repository, measured in turns.
+
+Each measured commit edits one file (staged outside the timing) and runs `git commit -q` with
+pinned dates, three minutes after the previous one. In `native_live` an agent session works between
+commits (a realistic turn plus a patch of the very file committed), so the stage hook has new log
+bytes to ingest and a session to link and render.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks import precommit
+from benchmarks.rollouts import BenchRollout, Corpus, start_session
+from benchmarks.sandbox import (
+    PYTHON,
+    Sandbox,
+    Size,
+    date_env,
+    interleaved,
+    minute,
+    ratio,
+    run,
+)
+from journal import precommit_config
+from testing.git_repo import GitRepo
+
+VARIANTS = {
+    "no_hooks": "a. no hooks (floor)",
+    "empty_python": "b. empty Python post-commit (baseline)",
+    "native": "c. ai-journal native, nothing to link",
+    "native_live": "d. ai-journal native, live session",
+    "precommit": "e. ai-journal through pre-commit",
+    "precommit_noop": "f. no-op Python hook through pre-commit",
+}
+SPACING = 3  # minutes between commits
+FILES = 40
+
+
+@dataclass
+class Variant:
+    repo: GitRepo
+    env: dict[str, str]
+    live: BenchRollout | None = None
+    count: int = 0
+
+    def commit(self) -> float:
+        self.count += 1
+        when = minute(SPACING * self.count)
+        target = f"src/mod_{self.count % FILES:02d}.py"
+        with (self.repo.path / target).open("a") as handle:
+            handle.write(f"# change {self.count}\n")
+        run(["git", "add", target], self.repo.path, self.env)
+        if self.live is not None:
+            self._agent_works(target)
+        args = ["git", "commit", "-q", "-m", f"change {self.count}"]
+        env = {**self.env, **date_env(when)}
+        start = time.perf_counter()
+        run(args, self.repo.path, env)
+        return time.perf_counter() - start
+
+    def _agent_works(self, target: str) -> None:
+        """A turn between the previous commit and this one, ending with a patch of `target`."""
+        assert self.live is not None
+        self.live.clock = minute(SPACING * (self.count - 1)) + timedelta(seconds=5)
+        self.live.turn(str(self.repo.path))
+        patch = f"*** Begin Patch\n*** Update File: {target}\n@@\n+# change {self.count}\n*** End Patch\n"
+        self.live.apply_patch(patch)
+        self.live.reply(f"Changed {target}.")
+        self.live.flush()
+
+
+def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
+    variants = _set_up(box)
+    times = interleaved({n: v.commit for n, v in variants.items()}, size.warmup, size.commits)
+    for name, variant in variants.items():
+        _check_hooks_ran(name, variant)
+    return {
+        "ms_per_commit": {name: s.as_dict() for name, s in times.items()},
+        "ratios": {
+            "native/empty_python (c/b)": ratio(times["native"], times["empty_python"]),
+            "native_live/empty_python (d/b)": ratio(times["native_live"], times["empty_python"]),
+            "precommit/precommit_noop (e/f)": ratio(times["precommit"], times["precommit_noop"]),
+            "precommit/empty_python (e/b)": ratio(times["precommit"], times["empty_python"]),
+        },
+    }
+
+
+def _set_up(box: Sandbox) -> dict[str, Variant]:
+    from filelock import FileLock
+
+    box.cache.mkdir(parents=True, exist_ok=True)
+    env = box.env()
+    with FileLock(str(box.cache / "lock")):
+        snapshot, _ = precommit.snapshot_checkout(box.cache, env)
+        noop, noop_rev = precommit.noop_hook_repo(box.cache, env)
+        variants = {name: Variant(box.new_repo(f"commit-{name}", FILES), env) for name in VARIANTS}
+        _empty_python_hook(variants["empty_python"].repo.path)
+        for name in ("native", "native_live", "precommit"):
+            repo = variants[name].repo
+            run(["ai-journal", "init", "--hook-repo", snapshot], repo.path, env)
+            repo.commit("set up ai-journal")
+        for name in ("native", "native_live"):
+            run(["ai-journal", "install", "--native"], variants[name].repo.path, env)
+        precommit.install(variants["precommit"].repo.path, env, list(precommit_config.HOOK_TYPES))
+        consumer = variants["precommit_noop"].repo
+        consumer.write({".pre-commit-config.yaml": precommit.noop_config(noop, noop_rev)})
+        consumer.commit("set up pre-commit")
+        precommit.install(consumer.path, env, ["pre-commit", "post-commit"])
+        precommit.collect_garbage(consumer.path, env)
+    live = variants["native_live"]
+    live.env = box.env(codex_home=box.root / "codex-live")
+    live.live = _live_session(box.root / "codex-live", live.repo.path)
+    return variants
+
+
+def _empty_python_hook(repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "post-commit"
+    hook.write_text(f"#!{PYTHON}\n")
+    hook.chmod(0o755)
+
+
+def _live_session(home: Path, repo: Path) -> BenchRollout:
+    corpus = Corpus(random.Random(7))
+    files = [f"src/mod_{i:02d}.py" for i in range(FILES)]
+    folder = home / "sessions" / "2026" / "02" / "23"
+    folder.mkdir(parents=True)
+    sid = "019c8a59-0000-7000-8000-00000000be0c"
+    path = folder / f"rollout-2026-02-23T09-00-00-{sid}.jsonl"
+    live = start_session(path, sid, minute(0), str(repo), corpus, files)
+    live.flush()
+    return live
+
+
+def _check_hooks_ran(name: str, variant: Variant) -> None:
+    """The figures mean nothing if the hooks did not do their work: check what they leave."""
+    events = variant.repo.path / ".git" / "ai-journal" / "events.jsonl"
+    if name in ("native", "native_live", "precommit"):
+        lines = events.read_text().splitlines() if events.exists() else []
+        if len(lines) < variant.count:
+            raise RuntimeError(
+                f"{name}: {len(lines)} post-commit events for {variant.count} commits"
+            )
+        staged = variant.repo.git("show", "--name-only", "--format=", "HEAD").split()
+        if not any(path.startswith("docs/ai-journal/") for path in staged):
+            raise RuntimeError(f"{name}: the stage hook did not commit the journal")
+    if name == "native_live":
+        staged = variant.repo.git("show", "--name-only", "--format=", "HEAD").split()
+        if not any(path.startswith(".ai-journal/sessions/") for path in staged):
+            raise RuntimeError("native_live: the live session's fragment was not committed")

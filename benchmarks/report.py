@@ -1,0 +1,161 @@
+"""The machine a run came from, and the Markdown table of its figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from typing import Any
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "memory_gib": _memory_gib(),
+        "python": platform.python_version(),
+        "git": _version(["git", "--version"]).removeprefix("git version "),
+        "pre_commit": _package_version("pre-commit"),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average_start": _load(),
+    }
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def finish(machine_info: dict[str, Any]) -> None:
+    machine_info["load_average_end"] = _load()
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            kib = int(handle.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(kib / (1 << 20), 1)
+
+
+def _version(args: list[str]) -> str:
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    return proc.stdout.strip() or "unknown"
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+Row = tuple[str, str, str, str]  # figure, what, median, compared with
+
+
+def rows(figures: dict[str, Any]) -> list[Row]:
+    out: list[Row] = []
+    if "commits" in figures:
+        out += _commit_rows(figures["commits"])
+    if "ingest" in figures:
+        out += _ingest_rows(figures["ingest"])
+    if "rebase" in figures:
+        out += _rebase_rows(figures["rebase"])
+    return out
+
+
+def markdown(table: list[Row]) -> str:
+    lines = ["| # | measurement | median | compared with (same run) |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in table]
+    return "\n".join(lines) + "\n"
+
+
+def _ms(stats: dict[str, Any]) -> str:
+    value = stats["median_ms"]
+    return f"{value:.0f} ms" if value >= 100 else f"{value:.1f} ms"
+
+
+def _commit_rows(fig: dict[str, Any]) -> list[Row]:
+    from benchmarks.commits import VARIANTS
+
+    ms, r = fig["ms_per_commit"], fig["ratios"]
+    base = ms["empty_python"]["median_ms"]
+    compared = {
+        "native": f"{r['native/empty_python (c/b)']}× b",
+        "native_live": f"{r['native_live/empty_python (d/b)']}× b",
+        "precommit": (
+            f"{r['precommit/precommit_noop (e/f)']}× f; {r['precommit/empty_python (e/b)']}× b"
+        ),
+    }
+    out: list[Row] = []
+    for name, label in VARIANTS.items():
+        default = f"{ms[name]['median_ms'] / base:.2f}× b" if name != "empty_python" else "—"
+        out.append(
+            (
+                "1" + label[0],
+                f"`git commit`: {label[3:]}",
+                _ms(ms[name]),
+                compared.get(name, default),
+            )
+        )
+    return out
+
+
+def _ingest_rows(fig: dict[str, Any]) -> list[Row]:
+    append = f"+{fig['append_mb']} MB"
+    return [
+        (
+            "2",
+            f"incremental ingest, {append} to one live session, {fig['set_mb']} MB set"
+            f" ({fig['files']} logs; {fig['incremental_mb_read']} MB read)",
+            _ms(fig["incremental_ms"]),
+            f"{fig['incremental_full_vs_tenth']}× the same on a {fig['tenth_set_mb']} MB set"
+            f" ({fig['tenth_files']} logs): {_ms(fig['incremental_tenth_ms'])}",
+        ),
+        (
+            "3",
+            f"back-fill: first ingest of the {fig['set_mb']} MB set",
+            f"{fig['backfill_mb_s']} MB/s ({_ms(fig['backfill_ms'])})",
+            f"{fig['backfill_vs_json_loads']}× a `json.loads` loop ({fig['json_loads_mb_s']} MB/s);"
+            f" {fig['backfill_vs_orjson_loads']}× an `orjson.loads` loop"
+            f" ({fig['orjson_loads_mb_s']} MB/s)",
+        ),
+    ]
+
+
+def _rebase_rows(fig: dict[str, Any]) -> list[Row]:
+    fast, rebase = fig["fast_path"], fig["rebase"]
+    picks = rebase["picks"]
+    return [
+        (
+            "4a",
+            "`ai-journal hook post-commit` during a rebase (fast path)",
+            _ms(fast["ms"]["ai_journal"]),
+            f"{fast['ai_journal/empty_python']}× an empty Python hook"
+            f" ({_ms(fast['ms']['empty_python'])})",
+        ),
+        (
+            "4b",
+            f"{picks}-commit `git rebase --force-rebase`, ai-journal native hooks",
+            _ms(rebase["ms"]["ai_journal_native"]),
+            f"{rebase['ai_journal_native/empty_python_hooks']}× empty Python hooks"
+            f" ({_ms(rebase['ms']['empty_python_hooks'])}); no hooks:"
+            f" {_ms(rebase['ms']['no_hooks'])}",
+        ),
+    ]

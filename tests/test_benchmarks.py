@@ -1,0 +1,115 @@
+"""The benchmark suite runs end to end at its smallest size and reports every figure.
+
+No timing is asserted (the machine is shared and noisy); what is checked is that every figure is
+there, positive and finite, that ratios agree with the medians they come from, and that the data
+behind them is what the figure claims (a set ten times smaller, about the appended bytes read).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.e2e  # builds pre-commit hook environments on a fresh machine
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--size", "tiny", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| 1c |" in proc.stdout
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def _stats_ok(stats: dict[str, Any], runs: int) -> bool:
+    return (
+        stats["runs"] == runs
+        and _positive(stats["min_ms"])
+        and stats["min_ms"] <= stats["median_ms"] <= stats["max_ms"]
+    )
+
+
+def test_commit_figure_has_every_variant_and_ratio(results: dict[str, Any]) -> None:
+    fig, size = results["figures"]["commits"], results["size"]
+    ms = fig["ms_per_commit"]
+    assert set(ms) == {
+        "no_hooks",
+        "empty_python",
+        "native",
+        "native_live",
+        "precommit",
+        "precommit_noop",
+    }
+    assert all(_stats_ok(s, size["commits"]) for s in ms.values())
+    ratios = fig["ratios"]
+    assert ratios["native/empty_python (c/b)"] == round(
+        ms["native"]["median_ms"] / ms["empty_python"]["median_ms"], 2
+    )
+    assert ratios["precommit/precommit_noop (e/f)"] == round(
+        ms["precommit"]["median_ms"] / ms["precommit_noop"]["median_ms"], 2
+    )
+    assert all(_positive(value) for value in ratios.values())
+    assert len(ratios) == 4
+
+
+def test_ingest_figures_describe_the_data_they_claim(results: dict[str, Any]) -> None:
+    fig, size = results["figures"]["ingest"], results["size"]
+    assert fig["set_mb"] >= size["set_mb"]
+    assert 5 <= fig["set_mb"] / fig["tenth_set_mb"] <= 20
+    assert fig["files"] > fig["tenth_files"] >= 2
+    assert fig["append_mb"] >= size["append_mb"]
+    # only the appended bytes are read, not the set
+    assert fig["append_mb"] * 0.5 <= fig["incremental_mb_read"] <= fig["append_mb"] * 2
+    assert _stats_ok(fig["incremental_ms"], size["appends"])
+    assert _stats_ok(fig["incremental_tenth_ms"], size["appends"])
+    assert _stats_ok(fig["backfill_ms"], size["backfills"])
+    for key in ("backfill_mb_s", "json_loads_mb_s", "orjson_loads_mb_s"):
+        assert _positive(fig[key])
+    assert fig["backfill_vs_json_loads"] == round(fig["backfill_mb_s"] / fig["json_loads_mb_s"], 2)
+    assert _positive(fig["incremental_full_vs_tenth"])
+
+
+def test_rebase_figures(results: dict[str, Any]) -> None:
+    fig, size = results["figures"]["rebase"], results["size"]
+    fast, rebase = fig["fast_path"], fig["rebase"]
+    assert all(_stats_ok(s, size["runs"]) for s in fast["ms"].values())
+    assert set(fast["ms"]) == {"ai_journal", "empty_python"}
+    assert _positive(fast["ai_journal/empty_python"])
+    assert rebase["picks"] == 20
+    assert set(rebase["ms"]) == {"no_hooks", "empty_python_hooks", "ai_journal_native"}
+    assert all(_stats_ok(s, size["runs"]) for s in rebase["ms"].values())
+    assert _positive(rebase["ai_journal_native/empty_python_hooks"])
+
+
+def test_table_and_machine_are_recorded(results: dict[str, Any]) -> None:
+    ids = [row[0] for row in results["table"]]
+    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b"]
+    machine = results["machine"]
+    assert machine["nproc"] >= 1
+    assert machine["git"] != "unknown"
+    assert machine["cpu"]
+    assert len(machine["load_average_end"]) == 3
