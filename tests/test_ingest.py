@@ -131,7 +131,7 @@ def test_a_session_that_moved_into_the_repo_belongs(repo: GitRepo, codex_home: C
     elsewhere = busy_session(codex_home, "/somewhere/else", minute=30)
     result = run(repo)
     assert list(result.sessions) == [moved.id]
-    assert result.sessions[moved.id].reader_state["cwds"] == ["/somewhere/else", str(repo.path)]
+    assert result.sessions[moved.id].cwds == ["/somewhere/else", str(repo.path)]
     total = moved.path.stat().st_size + elsewhere.path.stat().st_size
     assert result.bytes_read == total + moved.path.stat().st_size  # glanced at, then parsed
     assert store(repo).files[str(elsewhere.path)].session_id == elsewhere.id

@@ -128,6 +128,15 @@ class Session:
     def id8(self) -> str:
         return self.id.replace("-", "")[:8]
 
+    @property
+    def cwds(self) -> list[str]:
+        """Every working directory the session was seen in (`session_meta`, then each turn's
+        `turn_context`), in the order first seen; the start cwd leads."""
+        seen = [str(cwd) for cwd in self.reader_state.get("cwds") or []]
+        if self.cwd and self.cwd not in seen:
+            seen.insert(0, self.cwd)
+        return seen
+
     def timestamps(self) -> list[str]:
         """Every event time of the session, sorted: the basis of day bucketing and activity windows."""
         stamps = [m.ts for m in self.prompts] + [m.ts for m in self.replies]

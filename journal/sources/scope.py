@@ -37,10 +37,7 @@ class RepoScope:
         return known
 
     def owns(self, session: Session) -> bool:
-        cwds = list(session.reader_state.get("cwds") or [])
-        if session.cwd:
-            cwds.append(session.cwd)
-        return any(self.contains(cwd) for cwd in cwds)
+        return any(self.contains(cwd) for cwd in session.cwds)
 
     def first_meta(self, path: Path) -> dict[str, Any] | None:
         """The `session_meta` payload on the first line of a current-format log, else None."""
