@@ -62,12 +62,7 @@ def active_sequencer(paths: git.RepoPaths) -> str | None:
 
 def post_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
     sha, parents = _head_commit()
-    data: dict[str, object] = {"sha": sha, "parents": parents}
-    sequencer = active_sequencer(paths)
-    if sequencer:
-        data["sequencer"] = sequencer
-    else:
-        data["branch"] = _branch()
+    data = {"sha": sha, "parents": parents, **_position(paths)}
     events.append(local, "post-commit", paths.toplevel, data)
     return []
 
@@ -77,14 +72,15 @@ def post_checkout(paths: git.RepoPaths, local: Path, args: list[str]) -> list[st
         old, new, flag = args[:3]
     else:
         old, new, flag = (_env(f"PRE_COMMIT_{k}", "post-checkout") for k in CHECKOUT_VARS)
-    data: dict[str, object] = {"old": old, "new": new, "branch_checkout": flag == "1"}
-    sequencer = active_sequencer(paths)
-    if sequencer:
-        data["sequencer"] = sequencer
-    else:
-        data["branch"] = _branch()
+    data = {"old": old, "new": new, "branch_checkout": flag == "1", **_position(paths)}
     events.append(local, "post-checkout", paths.toplevel, data)
     return []
+
+
+def _position(paths: git.RepoPaths) -> dict[str, object]:
+    """The sequencer in progress (then the branch is meaningless), else the current branch."""
+    sequencer = active_sequencer(paths)
+    return {"sequencer": sequencer} if sequencer else {"branch": _branch()}
 
 
 def post_merge(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:

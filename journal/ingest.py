@@ -17,31 +17,50 @@ away: the cache is the record of what happened.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from journal import git, state
 from journal.config import Config
-from journal.sources import cache, cursors, discover, history, lines, rollout
+from journal.sources import cache, cursors, discover, history, lines, rollout, session_cache
 from journal.sources.cursors import Cursor
 from journal.sources.discover import LogFile
 from journal.sources.model import ParseStats, Session
 from journal.sources.scope import RepoScope
+from journal.sources.summary import SessionSummary
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass
 class IngestResult:
-    sessions: dict[str, Session]  # every session of this repo, cached + new
-    changed: set[str]  # ids whose record changed in this run (reader bookkeeping aside)
+    """What a run found. Full records are loaded only when asked for (`load`)."""
+
+    store: session_cache.SessionCache = field(repr=False)
+    changed: set[str] = field(default_factory=set)  # ids whose record changed (bookkeeping aside)
     files_scanned: int = 0
     files_parsed: int = 0
     bytes_read: int = 0
     malformed: int = 0
     unknown: int = 0
     notices: list[str] = field(default_factory=list)
+
+    @property
+    def index(self) -> dict[str, SessionSummary]:
+        """Every session of this repo, cached + new, summarised."""
+        return self.store.index
+
+    def load(self, ids: Iterable[str]) -> dict[str, Session]:
+        """The full records of those of `ids` that exist: parsed in this run, else read from the
+        cache."""
+        return self.store.load(ids)
+
+    @property
+    def sessions(self) -> Mapping[str, Session]:
+        """Every session as a read-only mapping whose records load when accessed (so iterating
+        its values loads them all: prefer `index` and `load`)."""
+        return session_cache.LazySessions(self.store)
 
 
 def codex_home(config: Config) -> Path | None:
@@ -50,8 +69,14 @@ def codex_home(config: Config) -> Path | None:
 
 
 def load_sessions(local_dir: Path) -> dict[str, Session]:
-    """The cached sessions of the repository whose local state dir is `local_dir` (no parsing)."""
+    """Every cached session of the repository whose local state dir is `local_dir`, loaded in full
+    (no parsing)."""
     return cache.load_sessions(local_dir)
+
+
+def cached(local_dir: Path) -> session_cache.SessionCache:
+    """The cached sessions, read-only: their `index`, and `load` for full records."""
+    return session_cache.SessionCache(local_dir, writable=False)
 
 
 def ingest(paths: git.RepoPaths, config: Config, progress: Progress | None = None) -> IngestResult:
@@ -62,7 +87,7 @@ def ingest(paths: git.RepoPaths, config: Config, progress: Progress | None = Non
     run.ingest_logs(logs)
     if home is not None:
         run.apply_history(home)
-    run.attach_subagents()
+    session_cache.attach_subagents(run.cache)
     run.save()
     return run.result
 
@@ -79,12 +104,11 @@ class _Job:
 class _Run:
     def __init__(self, local: Path, scope: RepoScope, progress: Progress | None) -> None:
         self.local, self.scope, self.progress = local, scope, progress
-        self.store = cursors.load(local)
-        self.sessions = load_sessions(local)
-        self.result = IngestResult(self.sessions, set())
-        if self.store.notice:
-            self.result.notices.append(self.store.notice)
-        self.changes = cache.Changes(self.sessions)
+        self.cursors = cursors.load(local)
+        self.cache = session_cache.SessionCache(local)
+        self.result = IngestResult(self.cache)
+        if self.cursors.notice:
+            self.result.notices.append(self.cursors.notice)
         self.parsed: set[str] = set()
         self.done = self.total = 0
         self._by_identity: dict[tuple[int, int, str], str] | None = None
@@ -113,16 +137,17 @@ class _Run:
                 " 'zstandard' package (pip install 'ai-journal[zstd]') to read them"
             )
         present = {str(job.log.path) for job in jobs}
-        self.store.files = {k: c for k, c in self.store.files.items() if k in present}
+        self.cursors.files = {k: c for k, c in self.cursors.files.items() if k in present}
 
     def _plan(self, log: LogFile) -> _Job | None:
         try:
             st = log.path.stat()
         except OSError:
             return None  # vanished between listing and now
-        cursor = self.store.files.get(str(log.path)) or self._moved_here(log, st)
+        cursor = self.cursors.files.get(str(log.path)) or self._moved_here(log, st)
         action = cursors.next_action(log.kind, st, cursor)
-        lost = cursor is not None and cursor.session_id not in (None, *self.sessions)
+        sid = cursor.session_id if cursor is not None else None
+        lost = sid is not None and sid not in self.cache
         if action == "skip" and cursor is not None and not cursor.foreign and lost:
             action = "full"  # the cached record is gone: rebuild it
         if action == "append" and not self._resumable(log, cursor):
@@ -134,23 +159,23 @@ class _Run:
         """A file Codex moved (to `archived_sessions/`) keeps its inode: carry its cursor over."""
         if self._by_identity is None:
             self._by_identity = {
-                (c.device, c.inode, c.kind): k for k, c in self.store.files.items()
+                (c.device, c.inode, c.kind): k for k, c in self.cursors.files.items()
             }
         key = self._by_identity.get((st.st_dev, st.st_ino, log.kind))
         if key is None or key == str(log.path) or os.path.exists(key):
             return None
-        cursor = self.store.files.pop(key)
+        cursor = self.cursors.files.pop(key)
         cursor.path = str(log.path)
-        self.store.files[cursor.path] = cursor
-        session = self.sessions.get(cursor.session_id or "")
+        self.cursors.files[cursor.path] = cursor
+        session = self.cache.get(cursor.session_id or "")
         if session is not None and session.source_path == key:
-            self.changes.touch(session.id)
+            self.cache.touch(session.id)
             session.source_path = cursor.path
-            self.changes.mark(session.id)
+            self.cache.mark(session.id)
         return cursor
 
     def _resumable(self, log: LogFile, cursor: Cursor | None) -> bool:
-        session = self.sessions.get(cursor.session_id or "") if cursor else None
+        session = self.cache.get(cursor.session_id or "") if cursor else None
         return (
             cursor is not None
             and session is not None
@@ -173,8 +198,9 @@ class _Run:
         elif job.log.kind == "jsonl" and job.action == "full" and self._foreign_at_a_glance(job):
             return
         if job.action == "append" and cursor is not None:
-            session = self.sessions[cursor.session_id or ""]
-            self.changes.touch(session.id)
+            session = self.cache.get(cursor.session_id or "")
+            assert session is not None  # `_resumable` said so
+            self.cache.touch(session.id)
             counts = _counts(session.stats)
             _, read = rollout.read_jsonl(path, session, cursor.offset, self._advance)
             self._count(session.stats, counts)
@@ -211,7 +237,7 @@ class _Run:
         sid = meta.get("id")
         cursor.session_id = sid if isinstance(sid, str) else None
         cursor.foreign = True
-        self.store.files[str(job.log.path)] = cursor
+        self.cursors.files[str(job.log.path)] = cursor
         return True
 
     def _keep(self, session: Session, job: _Job, read: lines.LinesRead) -> None:
@@ -221,26 +247,26 @@ class _Run:
         cursor = cursors.cursor_for(job.log.path, job.st, job.log.kind, offset, seen)
         cursor.format, cursor.session_id = session.format, session.id
         cursor.foreign = not self.scope.owns(session)
-        self.store.files[str(job.log.path)] = cursor
+        self.cursors.files[str(job.log.path)] = cursor
         if not cursor.foreign:
             self._accept(session)
 
     def _accept(self, session: Session) -> None:
-        current = self.sessions.get(session.id)
+        current = self.cache.get(session.id)
         if current is not None and current is not session:
             other = current.source_path
             elsewhere = other != session.source_path and os.path.exists(other)
             if elsewhere and current.stats.lines > session.stats.lines:
                 return  # the same session in two files: the longer copy wins
-            self.changes.touch(session.id)
-        self.sessions[session.id] = session
-        self.changes.mark(session.id)
+            self.cache.touch(session.id)
+        self.cache.put(session)
+        self.cache.mark(session.id)
         self.parsed.add(session.id)
 
     # -- G0 ------------------------------------------------------------------------------------
     def _g0_vanished(self, g0: list[_Job]) -> bool:
         present = {str(job.log.path) for job in g0}
-        return any(c.kind == "g0" and k not in present for k, c in self.store.files.items())
+        return any(c.kind == "g0" and k not in present for k, c in self.cursors.files.items())
 
     def _read_g0(self, jobs: list[_Job]) -> None:
         """Re-read every G0 file, keep the longest snapshot of each session."""
@@ -249,15 +275,15 @@ class _Run:
         self.result.bytes_read += size
         self._advance(size)
         kept = rollout.read_g0_all([job.log.path for job in jobs])
-        for sid in [s.id for s in self.sessions.values() if s.format == "g0"]:
-            source = self.sessions[sid].source_path
-            if source not in kept and os.path.exists(source):  # superseded by a longer snapshot
-                self.changes.touch(sid)
-                del self.sessions[sid]
+        for summary in self._summaries():
+            source = summary.source_path
+            superseded = source not in kept and os.path.exists(source)  # by a longer snapshot
+            if summary.format == "g0" and superseded:
+                self.cache.remove(summary.id)
         for job in jobs:
             cursor = cursors.cursor_for(job.log.path, job.st, "g0", job.st.st_size, job.st.st_size)
             cursor.format = "g0"
-            self.store.files[str(job.log.path)] = cursor
+            self.cursors.files[str(job.log.path)] = cursor
             session = kept.get(str(job.log.path))
             if session is not None:
                 self._count(session.stats, (0, 0))
@@ -268,38 +294,31 @@ class _Run:
     # -- whole-set passes ----------------------------------------------------------------------
     def apply_history(self, home: Path) -> None:
         """`history.jsonl` stands in for the prompts of sessions without `user_message` events."""
-        wanting = [
-            s for s in self.sessions.values() if s.reader_state.get("prompts_from") != "events"
-        ]
+        wanting = [s for s in self._summaries() if s.prompts_from != "events"]
         if not wanting:
             return
         stamp = history.stamp(home)
-        if stamp == self.store.history and not any(s.id in self.parsed for s in wanting):
+        if stamp == self.cursors.history and not any(s.id in self.parsed for s in wanting):
             return
         grouped = history.by_session(history.read_history(home))
-        for session in wanting:
-            self.changes.touch(session.id)
-            if history.apply(session, grouped.get(session.id, [])):
-                self.changes.mark(session.id)
-        self.store.history = stamp
-
-    def attach_subagents(self) -> None:
-        children: dict[str, set[str]] = {}
-        for session in self.sessions.values():
-            if session.parent_id and session.parent_id in self.sessions:
-                children.setdefault(session.parent_id, set()).add(session.id)
-        for session in self.sessions.values():
-            wanted = sorted(children.get(session.id, set()))
-            if session.subagents != wanted:
-                self.changes.touch(session.id)
-                session.subagents = wanted
-                self.changes.mark(session.id)
+        for summary in wanting:
+            if summary.id not in grouped and summary.prompts_from != "history":
+                continue  # nothing in history for it, and nothing taken from there to undo
+            session = self.cache.get(summary.id)
+            if session is not None:
+                self.cache.touch(session.id)
+                if history.apply(session, grouped.get(session.id, [])):
+                    self.cache.mark(session.id)
+        self.cursors.history = stamp
 
     def save(self) -> None:
-        self.result.changed = self.changes.commit(self.local)
-        cursors.save(self.local, self.store)
+        self.result.changed = self.cache.commit()
+        cursors.save(self.local, self.cursors)
 
     # -- helpers -------------------------------------------------------------------------------
+    def _summaries(self) -> list[SessionSummary]:
+        return [self.cache.summary(sid) for sid in self.cache.ids()]
+
     def _advance(self, amount: int) -> None:
         self.done += amount
         if self.progress is not None and self.total:

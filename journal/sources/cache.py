@@ -1,8 +1,16 @@
-"""The parsed-session cache: `<git-common-dir>/ai-journal/sessions/<id>.json`, one file per session.
+"""The parsed-session cache: `<git-common-dir>/ai-journal/sessions/<id>.json`, one file per session,
+and its index `<git-common-dir>/ai-journal/session-index.json`, one `SessionSummary` per file.
 
-Local state, rebuilt from the agent logs when lost. Written with orjson straight from the dataclasses
-(the same shape as `Session.to_dict`) and replaced atomically, without fsync: after a crash a cached
-record whose `reader_state["offset"]` disagrees with its cursor makes the next run re-read the log.
+Local state, rebuilt from the agent logs when lost. Records are written with orjson straight from
+the dataclasses (the same shape as `Session.to_dict`) and replaced atomically, without fsync: after
+a crash a cached record whose `reader_state["offset"]` disagrees with its cursor makes the next run
+re-read the log.
+
+The index lets a run work from summaries and load only the records it needs (see
+`sources.session_cache`). It is a cache of the
+cache: each entry carries the size and modification time of the file it summarises, and opening it
+checks them against the directory, so an entry whose file changed, vanished or appeared behind its
+back (a crash, a deleted file, an older version of the tool) is summarised again from the file.
 """
 
 from __future__ import annotations
@@ -13,8 +21,13 @@ from pathlib import Path
 import orjson
 
 from journal.sources.model import ParseStats, Session
+from journal.sources.summary import SessionSummary, summarize
 
 SESSIONS_DIR = "sessions"
+INDEX_FILE = "session-index.json"
+INDEX_VERSION = 1
+
+Stamp = tuple[int, int]  # size and mtime_ns of a cache file
 
 
 def load_sessions(local_dir: Path) -> dict[str, Session]:
@@ -24,21 +37,26 @@ def load_sessions(local_dir: Path) -> dict[str, Session]:
     if not folder.is_dir():
         return sessions
     for path in sorted(folder.glob("*.json")):
-        try:
-            session = Session.from_dict(orjson.loads(path.read_bytes()))
-        except (OSError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
-            continue
-        sessions[session.id] = session
+        session = read(path)
+        if session is not None:
+            sessions[session.id] = session
     return sessions
 
 
-def store(local_dir: Path, session: Session) -> None:
+def read(path: Path) -> Session | None:
+    try:
+        return Session.from_dict(orjson.loads(path.read_bytes()))
+    except (OSError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def store(local_dir: Path, session: Session) -> Stamp:
     folder = local_dir / SESSIONS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name(session.id)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(orjson.dumps(session))
-    os.replace(tmp, path)
+    _replace(path, orjson.dumps(session))
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def forget(local_dir: Path, session_id: str) -> None:
@@ -60,34 +78,89 @@ def file_name(session_id: str) -> str:
     return f"{safe or '_'}.json"
 
 
-class Changes:
-    """Which cached sessions a run touched, and which of them really changed for consumers."""
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
-    def __init__(self, sessions: dict[str, Session]) -> None:
-        self.sessions = sessions
-        self.before: dict[str, bytes] = {}  # fingerprints taken before the first change
-        self.dirty: set[str] = set()  # to be written
 
-    def touch(self, session_id: str) -> None:
-        """Call before changing a session that may already be cached."""
-        if session_id not in self.before and session_id in self.sessions:
-            self.before[session_id] = fingerprint(self.sessions[session_id])
+# -- the index ---------------------------------------------------------------------------------
 
-    def mark(self, session_id: str) -> None:
-        self.dirty.add(session_id)
 
-    def commit(self, local_dir: Path) -> set[str]:
-        """Write what was marked, drop what was removed; the ids whose record changed."""
-        changed = set()
-        for sid in sorted(self.dirty):
-            if sid in self.sessions:
-                store(local_dir, self.sessions[sid])
-                if sid not in self.before:
-                    changed.add(sid)
-        for sid, before in self.before.items():
-            if sid not in self.sessions:
-                forget(local_dir, sid)
-                changed.add(sid)
-            elif fingerprint(self.sessions[sid]) != before:
-                changed.add(sid)
-        return changed
+class Index:
+    """Summaries of the cache files as they are on disk, and whether that differs from the file."""
+
+    def __init__(self, local_dir: Path) -> None:
+        self.local_dir = local_dir
+        self.summaries: dict[str, SessionSummary] = {}
+        self.stamps: dict[str, Stamp] = {}
+        self.stale = False  # the index file must be written again
+        recorded = self._read()
+        folder = local_dir / SESSIONS_DIR
+        on_disk = _stamps(folder)
+        by_file = {file_name(sid): sid for sid in recorded}
+        for name, stamp in sorted(on_disk.items()):
+            sid = by_file.get(name)
+            if sid is not None and recorded[sid][1] == stamp:
+                self.summaries[sid], self.stamps[sid] = recorded[sid]
+            else:
+                self._summarize(folder / name, stamp)
+        self.stale = self.stale or self.stamps.keys() != recorded.keys()
+
+    def set(self, session: Session, stamp: Stamp) -> None:
+        self.summaries[session.id], self.stamps[session.id] = summarize(session), stamp
+        self.stale = True
+
+    def drop(self, session_id: str) -> None:
+        self.summaries.pop(session_id, None)
+        self.stamps.pop(session_id, None)
+        self.stale = True
+
+    def save(self) -> None:
+        if not self.stale:
+            return
+        entries = {
+            sid: {**summary.to_dict(), "file": list(self.stamps[sid])}
+            for sid, summary in self.summaries.items()
+        }
+        doc = {"version": INDEX_VERSION, "sessions": entries}
+        self.local_dir.mkdir(parents=True, exist_ok=True)
+        _replace(self.local_dir / INDEX_FILE, orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
+        self.stale = False
+
+    def _read(self) -> dict[str, tuple[SessionSummary, Stamp]]:
+        try:
+            doc = orjson.loads((self.local_dir / INDEX_FILE).read_bytes())
+            if doc["version"] != INDEX_VERSION:
+                raise ValueError("version")
+            return {
+                sid: (SessionSummary.from_dict(entry), (entry["file"][0], entry["file"][1]))
+                for sid, entry in doc["sessions"].items()
+            }
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return {}  # corrupt or from another version: rebuilt from the cache files
+
+    def _summarize(self, path: Path, stamp: Stamp) -> None:
+        session = read(path)
+        if session is not None and path.name == file_name(session.id):
+            self.summaries[session.id], self.stamps[session.id] = summarize(session), stamp
+        self.stale = True
+
+
+def _stamps(folder: Path) -> dict[str, Stamp]:
+    """File name → stamp of every cache file (temporary files aside)."""
+    found: dict[str, Stamp] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return found
+    for entry in entries:
+        if entry.name.endswith(".json") and not entry.name.startswith("."):
+            try:
+                st = entry.stat()
+            except FileNotFoundError:
+                continue
+            found[entry.name] = (st.st_size, st.st_mtime_ns)
+    return found
