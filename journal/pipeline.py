@@ -7,7 +7,7 @@ are re-rendered. `everything=True` rebuilds all of it (import, render --all).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -162,7 +162,7 @@ def _all_fragment_days(run: _Run) -> set[date]:
     return days
 
 
-def _own_sessions(run: _Run, sessions: dict[str, Session]) -> list[Session]:
+def _own_sessions(run: _Run, sessions: Mapping[str, Session]) -> list[Session]:
     """Top-level sessions that ran in this worktree (sub-agent threads travel with their parent)."""
     top = run.paths.toplevel.resolve()
     roots = [top, *(w for w in run.worktrees if w != top)]
@@ -187,7 +187,7 @@ def _worktree_of(cwd: str | None, roots: list[Path]) -> Path | None:
 
 
 def _write_fragments(
-    run: _Run, chosen: list[Session], sessions: dict[str, Session], seen: checkpoint.Checkpoint
+    run: _Run, chosen: list[Session], sessions: Mapping[str, Session], seen: checkpoint.Checkpoint
 ) -> set[date]:
     if not chosen:
         return set()
@@ -275,7 +275,7 @@ def _commit_places(run: _Run) -> dict[str, tuple[Path, str | None]]:
 
 
 def _render_days(
-    run: _Run, days: set[date], pending: git.CommitInfo | None, sessions: dict[str, Session]
+    run: _Run, days: set[date], pending: git.CommitInfo | None, sessions: Mapping[str, Session]
 ) -> None:
     if not days:
         return
@@ -290,7 +290,7 @@ def _render_days(
 
 
 def _pending_links(
-    run: _Run, pending: git.CommitInfo | None, sessions: dict[str, Session]
+    run: _Run, pending: git.CommitInfo | None, sessions: Mapping[str, Session]
 ) -> list[dict[str, str]]:
     if pending is None or not sessions:
         return []
