@@ -8,13 +8,11 @@ behind, e.g. after work on another branch moved a session on).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from journal import state
-from journal.sources.model import Session
 
 CHECKPOINTS_FILE = "checkpoints.json"
 
@@ -22,7 +20,7 @@ CHECKPOINTS_FILE = "checkpoints.json"
 @dataclass
 class Checkpoint:
     tips: list[str] | None = None  # None: the pipeline never ran in this view
-    built: dict[str, str] = field(default_factory=dict)  # session id -> session_version
+    built: dict[str, str] = field(default_factory=dict)  # session id -> its summary's version
     ran_at: float | None = None
 
 
@@ -48,23 +46,3 @@ def last_run(local: Path) -> float | None:
     views = state.read_json(local / CHECKPOINTS_FILE, default={}) or {}
     stamps = [v["ran_at"] for v in views.values() if isinstance(v, dict) and v.get("ran_at")]
     return max(stamps, default=None)
-
-
-def session_version(session: Session) -> str:
-    """A cheap stamp that changes whenever a session gains events (no full serialisation)."""
-    finished = sum(1 for call in session.tool_calls if call.finished)
-    parts = (
-        session.ended,
-        session.title,
-        session.model,
-        len(session.prompts),
-        len(session.replies),
-        len(session.tool_calls),
-        finished,
-        len(session.plans),
-        session.tokens.total if session.tokens else None,
-        session.turns_completed,
-        session.turns_aborted,
-        tuple(session.subagents),
-    )
-    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]

@@ -2,24 +2,28 @@
 
 Runs under the state lock. Work is incremental: only sessions that changed, or that were active close
 enough to the last run to be linked to a commit made since, are rebuilt; only days whose inputs moved
-are re-rendered. `everything=True` rebuilds all of it (import, render --all).
+are re-rendered. `everything=True` rebuilds all of it (import, render --all). Sessions are chosen
+from their summaries (the session index); a full record is loaded only for a session being rebuilt
+(with its sub-agents) or active close enough to the pending commit to be linked to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from journal import checkpoint, day, events, fragment, git, ingest, link, render, state, web
+from journal import checkpoint, day, events, fragment, git, ingest, link, pick, render, state, web
 from journal.config import Config
 from journal.redact import Redactor
 from journal.sources.model import Session
+from journal.sources.summary import SessionSummary
 
 FRAGMENT_DIR = Path(state.COMMITTED_DIRNAME) / "sessions"
+Loader = Callable[[Iterable[str]], dict[str, Session]]  # ids -> the records of those that exist
 
 
 @dataclass
@@ -77,15 +81,17 @@ def refresh(
         run.result.notices += ingested.notices
         pending = run.without_own_files(git.staged(paths.toplevel)) if stage else None
         new_commits = _new_commits(run, seen.tips)
-        own = _own_sessions(run, ingested.sessions)
-        chosen = _sessions_to_refresh(own, seen, new_commits, run.config.link_window_minutes)
-        days = _write_fragments(run, chosen, ingested.sessions, seen)
+        own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees)
+        window = run.config.link_window_minutes
+        chosen = pick.to_refresh(own, seen.built, new_commits, window)
+        days = _write_fragments(run, chosen, ingested.load, seen)
         days |= {day.commit_day(c, run.tz) for c in new_commits}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
         if everything:
             days |= _all_fragment_days(run)
-        _render_days(run, days, pending, ingested.sessions)
+        pending_links = _pending_links(run, pending, ingested.index, ingested.load)
+        _render_days(run, days, pending, pending_links)
         if stage:
             git.stage(paths.toplevel, run.result.written)
             run.result.staged = list(run.result.written)
@@ -98,7 +104,7 @@ def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> R
     """Re-render the given days from the fragments in the work tree (no ingest, nothing staged)."""
     run = _Run.start(paths, config)
     with state.locked(state.local_dir(paths.common_dir)):
-        _render_days(run, set(days), None, {})
+        _render_days(run, set(days), None, [])
     return run.result
 
 
@@ -113,8 +119,8 @@ def day_context(
     if not head:
         return _context(run, when, fragments, None, [])
     pending = head[0]._replace(sha="", subject="")
-    sessions = ingest.load_sessions(state.local_dir(paths.common_dir))
-    links = _pending_links(run, pending, sessions)
+    sessions = ingest.cached(state.local_dir(paths.common_dir))
+    links = _pending_links(run, pending, sessions.index, sessions.load)
     return _context(run, when, fragments, pending, links, hide=head[0].sha)
 
 
@@ -129,32 +135,6 @@ def _new_commits(run: _Run, known_tips: list[str] | None) -> list[git.CommitInfo
     return run.commits(rev="HEAD", all_branches=True, exclude=hidden)
 
 
-def _sessions_to_refresh(
-    own: list[Session],
-    seen: checkpoint.Checkpoint,
-    new_commits: list[git.CommitInfo],
-    window_minutes: int,
-) -> list[Session]:
-    """Sessions whose fragment in this view is behind their record, or that a new commit may link."""
-    window = timedelta(minutes=window_minutes)
-    spans = [
-        (_when(c.committed) - window, _when(c.committed) + timedelta(seconds=1))
-        for c in new_commits
-    ]
-    return [
-        s
-        for s in own
-        if seen.built.get(s.id) != checkpoint.session_version(s) or _active_within(s, spans)
-    ]
-
-
-def _active_within(session: Session, spans: list[tuple[datetime, datetime]]) -> bool:
-    if not spans or not session.ended:
-        return False
-    first, last = _when(session.started or session.ended), _when(session.ended)
-    return any(first <= end and last >= start for start, end in spans)
-
-
 def _all_fragment_days(run: _Run) -> set[date]:
     days: set[date] = set()
     for doc in fragment.load_all(run.paths.toplevel / FRAGMENT_DIR):
@@ -162,44 +142,26 @@ def _all_fragment_days(run: _Run) -> set[date]:
     return days
 
 
-def _own_sessions(run: _Run, sessions: Mapping[str, Session]) -> list[Session]:
-    """Top-level sessions that ran in this worktree (sub-agent threads travel with their parent)."""
-    top = run.paths.toplevel.resolve()
-    roots = [top, *(w for w in run.worktrees if w != top)]
-    own = [
-        session
-        for session in sessions.values()
-        if not (session.parent_id and session.parent_id in sessions)
-        and _worktree_of(session.cwd, roots) == top
-    ]
-    return sorted(own, key=lambda s: (s.started or "", s.id))
-
-
-def _worktree_of(cwd: str | None, roots: list[Path]) -> Path | None:
-    if not cwd:
-        return None
-    real = Path(cwd).resolve()
-    matches = [root for root in roots if real == root or root in real.parents]
-    return max(matches, key=lambda p: len(p.parts)) if matches else None
-
-
 # -- fragments ---------------------------------------------------------------------------------
 
 
 def _write_fragments(
-    run: _Run, chosen: list[Session], sessions: Mapping[str, Session], seen: checkpoint.Checkpoint
+    run: _Run, summaries: list[SessionSummary], load: Loader, seen: checkpoint.Checkpoint
 ) -> set[date]:
-    if not chosen:
+    if not summaries:
         return set()
+    sessions = load(pick.with_subagents(summaries))
+    versions = {s.id: s.version for s in summaries}
+    chosen = [sessions[s.id] for s in summaries if s.id in sessions]
     group = chosen + [sessions[c] for s in chosen for c in s.subagents if c in sessions]
-    first = min(_when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
+    first = min(pick.when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
     commits = run.commits(rev="HEAD", all_branches=True, since=_iso(first), with_patch_ids=True)
     by_session = link.links_by_session(lk for lk in _link(run, group, commits) if lk.sha)
     on_head = git.reachable(run.paths.toplevel, since=_iso(first))
     redactor = Redactor.from_config(run.config)
     touched: set[date] = set()
     for session in chosen:
-        seen.built[session.id] = checkpoint.session_version(session)
+        seen.built[session.id] = versions[session.id]
         if not _belongs_here(run, session, by_session.get(session.id, []), on_head):
             continue
         doc = fragment.build(
@@ -275,12 +237,14 @@ def _commit_places(run: _Run) -> dict[str, tuple[Path, str | None]]:
 
 
 def _render_days(
-    run: _Run, days: set[date], pending: git.CommitInfo | None, sessions: Mapping[str, Session]
+    run: _Run,
+    days: set[date],
+    pending: git.CommitInfo | None,
+    pending_links: list[dict[str, str]],
 ) -> None:
     if not days:
         return
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
-    pending_links = _pending_links(run, pending, sessions)
     for when in sorted(days):
         context = _context(run, when, fragments, pending, pending_links)
         rendered = render.render_day(run.paths.toplevel, run.config, context)
@@ -290,11 +254,19 @@ def _render_days(
 
 
 def _pending_links(
-    run: _Run, pending: git.CommitInfo | None, sessions: Mapping[str, Session]
+    run: _Run,
+    pending: git.CommitInfo | None,
+    index: Mapping[str, SessionSummary],
+    load: Loader,
 ) -> list[dict[str, str]]:
-    if pending is None or not sessions:
+    """The links of the commit being made, from the sessions active within the link window
+    before it: no other can be linked to it (nothing can announce a commit not yet made)."""
+    if pending is None or not index:
         return []
-    links = _link(run, _own_sessions(run, sessions), [pending])
+    own = pick.own_sessions(index, run.paths.toplevel, run.worktrees)
+    near = pick.near_commit(own, pending, run.config.link_window_minutes)
+    sessions = load(s.id for s in near)
+    links = _link(run, [sessions[s.id] for s in near if s.id in sessions], [pending])
     return [{"session_id": lk.session_id, "strength": lk.strength} for lk in links]
 
 
@@ -328,10 +300,6 @@ def _context(
         pending_links=pending_links,
         branches=[branch] if branch and (commits or pending) else [],
     )
-
-
-def _when(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def _iso(moment: datetime) -> str:

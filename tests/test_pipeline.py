@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from journal import git, install
+from journal import git, install, pipeline
+from journal.config import Config
 from testing.codex_home import CodexHome, Rollout
 from testing.git_repo import BASE_TIME, GitRepo
+from tests.test_session_index import record_reads
 
 PATCH_APP = "*** Begin Patch\n*** Update File: app.py\n@@\n-x\n+y\n*** End Patch\n"
 
@@ -177,3 +179,34 @@ def test_hand_notes_survive_the_next_commit(hooked: GitRepo, codex_home: CodexHo
     committed = _tracked(hooked)["docs/ai-journal/2026-02-23.md"]
     assert committed.endswith(note)
     assert "this commit (pending)" in committed
+
+
+def test_a_refresh_loads_only_the_records_it_needs(
+    repo: GitRepo, codex_home: CodexHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
+    early = _work(codex_home, repo, BASE_TIME + timedelta(minutes=5)).reply("Early.")
+    late = _work(codex_home, repo, BASE_TIME + timedelta(hours=6)).reply("Late.")
+    paths = git.repo_paths(repo.path)
+
+    def refresh_at(when: datetime) -> pipeline.RefreshResult:
+        for key, value in repo.date_env(when).items():
+            monkeypatch.setenv(key, value)
+        return pipeline.refresh(paths, Config(), stage=True)
+
+    assert refresh_at(late.clock + timedelta(minutes=1)).sessions == 2
+    reads = record_reads(monkeypatch)
+    assert refresh_at(BASE_TIME + timedelta(days=1)).sessions == 0
+    assert reads == []  # nothing new, no session near the commit being made
+    refresh_at(late.clock + timedelta(minutes=2))
+    assert reads == [late.id]
+
+    repo.commit("Late work", {"app.py": "y\n"}, when=late.clock + timedelta(minutes=2))
+    reads.clear()
+    context = pipeline.day_context(paths, Config(), BASE_TIME.date(), head_as_pending=True)
+    assert reads == [late.id]
+    pending, sessions = context["pending"], context["sessions"]
+    assert isinstance(pending, dict)
+    assert isinstance(sessions, list)
+    assert [s["id"] for s in pending["sessions"]] == [late.id]
+    assert [s["id"] for s in sessions] == [early.id, late.id]  # the day still shows both
