@@ -23,9 +23,10 @@ pytestmark = pytest.mark.e2e  # builds pre-commit hook environments on a fresh m
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("bench") / "results.json"
+    scratch = tmp_path_factory.mktemp("bench")
+    out = scratch / "results.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env["PYTHONPATH"] = str(ROOT)
+    env.update(PYTHONPATH=str(ROOT), HOME=str(scratch))  # module scope: before `hermetic` runs
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--size", "tiny", "--out", str(out)],
         cwd=ROOT,
