@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from benchmarks import logset
-from benchmarks.sandbox import MB, Sandbox, Size, ratio, stats, timed
+from benchmarks.sandbox import MB, Sandbox, Size, Stats, interleaved, ratio, stats, timed
 from journal import config, git, ingest, state
 
 SEED = 20260223
@@ -62,7 +62,8 @@ def run(box: Sandbox, size: Size) -> dict[str, Any]:
     paths = git.repo_paths(repo.path)
     sets = {"full": full, "tenth": tenth}
     set_bytes = {name: logs.size for name, logs in sets.items()}
-    backfill = _backfills(paths, full, size.backfills)
+    os.sync()  # the logs were just written: keep their write-back out of the timings
+    backfill = _backfills(paths, full, size)
     for name, logs in sets.items():
         if name != "full":
             with _state_of(paths, name, logs.home) as local:
@@ -78,21 +79,27 @@ def run(box: Sandbox, size: Size) -> dict[str, Any]:
     }
 
 
-def _backfills(paths: git.RepoPaths, full: logset.LogSet, runs: int) -> dict[str, list[float]]:
+def _backfills(paths: git.RepoPaths, full: logset.LogSet, size: Size) -> dict[str, Stats]:
     """Full first ingests (state wiped before each), interleaved with the JSON loops over the
     same lines; the last ingest's state is kept for the incremental runs."""
-    times: dict[str, list[float]] = {"ingest": [], "json": [], "orjson": []}
-    for _ in range(runs):
+
+    def first_ingest() -> float:
         shutil.rmtree(paths.common_dir / "bench-state-full", ignore_errors=True)
         with _state_of(paths, "full", full.home) as local:
-            times["ingest"].append(timed(lambda local=local: _ingest(paths, local)))
-        times["json"].append(timed(lambda: _loop(full.files, json.loads)))
-        times["orjson"].append(timed(lambda: _loop(full.files, orjson.loads)))
-    return times
+            return timed(lambda: _ingest(paths, local))
+
+    return interleaved(
+        {
+            "ingest": first_ingest,
+            "json": lambda: timed(lambda: _loop(full.files, json.loads)),
+            "orjson": lambda: timed(lambda: _loop(full.files, orjson.loads)),
+        },
+        warmup=1,
+        runs=size.backfills,
+    )
 
 
-def _throughput(times: dict[str, list[float]], set_bytes: int) -> dict[str, Any]:
-    medians = {name: stats(values) for name, values in times.items()}
+def _throughput(medians: dict[str, Stats], set_bytes: int) -> dict[str, Any]:
     rate = {name: round(set_bytes / MB / (s.median_ms / 1000), 1) for name, s in medians.items()}
     return {
         "backfill_ms": medians["ingest"].as_dict(),
