@@ -10,8 +10,10 @@ Per log file a cursor (see `sources.cursors`) says how far it was read. A run th
   parsed again: only its new `session_meta`/`turn_context` lines are looked at, and only a cwd
   inside this repository there makes it ours (then it is read whole). Foreign G0/G1/zst files are
   re-read when they change, since their cwd is inferred from the whole content.
-The caller holds the state lock (`state.locked`). Sessions are never dropped because their log went
-away: the cache is the record of what happened.
+A run plans from the session index (one `SessionSummary` per cached session) and loads only the
+records it resumes or changes; its result summarises every session (`index`) and loads records on
+demand (`load`). The caller holds the state lock (`state.locked`). Sessions are never dropped
+because their log went away: the cache is the record of what happened.
 """
 
 from __future__ import annotations
