@@ -16,7 +16,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from journal import checkpoint, day, events, fragment, git, ingest, link, pick, render, state, web
+from journal import (
+    checkpoint,
+    day,
+    events,
+    fragment,
+    git,
+    ingest,
+    link,
+    pick,
+    project_state,
+    render,
+    state,
+    web,
+)
 from journal.config import Config
 from journal.redact import Redactor
 from journal.sources.model import Session
@@ -79,6 +92,8 @@ def refresh(
         seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
         ingested = ingest.ingest(paths, config, progress=progress)
         run.result.notices += ingested.notices
+        created = project_state.ensure(paths.toplevel, git.head(paths.toplevel).sha)
+        run.result.written += [created] if created else []
         pending = run.without_own_files(git.staged(paths.toplevel)) if stage else None
         new_commits = _new_commits(run, seen.tips)
         own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees)
@@ -245,9 +260,10 @@ def _render_days(
     if not days:
         return
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
+    env = render.environment(run.paths.toplevel)
     for when in sorted(days):
         context = _context(run, when, fragments, pending, pending_links)
-        rendered = render.render_day(run.paths.toplevel, run.config, context)
+        rendered = render.render_day(run.paths.toplevel, run.config, context, env)
         run.result.days.append(when)
         if rendered.changed:
             run.result.written.append(rendered.path)

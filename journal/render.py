@@ -101,7 +101,10 @@ def render_text(existing: str | None, context: dict[str, Any], env: jinja2.Envir
     return _frontmatter(context, newline) + before + region + (after + newline if after else "")
 
 
-def render_day(toplevel: Path, config: Config, context: dict[str, Any]) -> RenderResult:
+def render_day(
+    toplevel: Path, config: Config, context: dict[str, Any], env: jinja2.Environment | None = None
+) -> RenderResult:
+    """Write one day's journal. Pass `env` when rendering several days: templates compile once."""
     path = toplevel / config.journal_dir / f"{context['date']}.md"
     try:
         existing: str | None = path.read_bytes().decode("utf-8")
@@ -111,7 +114,7 @@ def render_day(toplevel: Path, config: Config, context: dict[str, Any]) -> Rende
         raise JournalError(
             f"{path} is not UTF-8 text; fix or remove it, then render again"
         ) from exc
-    text = render_text(existing, context, environment(toplevel))
+    text = render_text(existing, context, env or environment(toplevel))
     return RenderResult(path, write_atomic(path, text))
 
 
