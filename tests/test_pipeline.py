@@ -53,6 +53,9 @@ def test_commit_carries_fragment_and_journal(hooked: GitRepo, codex_home: CodexH
 
     files = hooked.git("show", "--name-only", "--format=", sha).split()
     assert "docs/ai-journal/2026-02-23.md" in files
+    assert ".ai-journal/project_state.json" in files
+    state = json.loads(hooked.git("show", f"{sha}:.ai-journal/project_state.json"))
+    assert state["reconciled_head"] == hooked.git("rev-parse", f"{sha}^").strip()
     assert any(name.startswith(".ai-journal/sessions/20260223T090") for name in files)
     journal = _tracked(hooked)["docs/ai-journal/2026-02-23.md"]
     assert "this commit (pending)" in journal
