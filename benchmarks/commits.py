@@ -1,7 +1,7 @@
 """Figure 1: what the hooks add to `git commit`, six set-ups of the same repository, measured in turns.
 
 Each measured commit edits one file (staged outside the timing) and runs `git commit -q` with
-pinned dates, three minutes after the previous one. In `native_live` an agent session works between
+pinned dates, ten minutes after the previous one. In `native_live` an agent session works between
 commits (a realistic turn plus a patch of the very file committed), so the stage hook has new log
 bytes to ingest and a session to link and render.
 """
@@ -38,7 +38,7 @@ VARIANTS = {
     "precommit": "e. ai-journal through pre-commit",
     "precommit_noop": "f. no-op Python hook through pre-commit",
 }
-SPACING = 3  # minutes between commits
+SPACING = 10  # minutes between commits: room for an agent's turn
 JOURNALS, FRAGMENTS = "docs/ai-journal", ".ai-journal/sessions"
 FILES = 40
 
@@ -70,8 +70,8 @@ class Variant:
         assert self.live is not None
         self.live.clock = minute(SPACING * (self.count - 1)) + timedelta(seconds=5)
         self.live.turn(str(self.repo.path))
-        patch = f"*** Begin Patch\n*** Update File: {target}\n@@\n+# change {self.count}\n*** End Patch\n"
-        self.live.apply_patch(patch)
+        body = f"*** Update File: {target}\n@@\n+# change {self.count}\n"
+        self.live.apply_patch(f"*** Begin Patch\n{body}*** End Patch\n")
         self.live.reply(f"Changed {target}.")
         self.live.flush()
 

@@ -114,20 +114,24 @@ def _throughput(medians: dict[str, Stats], set_bytes: int) -> dict[str, Any]:
 def _incremental(
     paths: git.RepoPaths, sets: dict[str, logset.LogSet], append: int, runs: int
 ) -> dict[str, Any]:
-    """Append to each set's live session, then time the ingest that follows; alternate the sets."""
+    """Append to each set's live session, then time the ingest that follows; alternate the sets.
+    The first round is a warm-up."""
     times: dict[str, list[float]] = {name: [] for name in sets}
     read: dict[str, list[int]] = {name: [] for name in sets}
     appended: list[int] = []
-    for _ in range(runs):
+    for round_no in range(1 + runs):
         for name, logs in sets.items():
-            appended.append(logs.append(append))
+            added = logs.append(append)
             with _state_of(paths, name, logs.home) as local:
                 start = time.perf_counter()
                 result = _ingest(paths, local)
-                times[name].append(time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+            if logs.live is None or logs.live.id not in result.sessions:
+                raise RuntimeError("the live session was not ingested")
+            if round_no:
+                times[name].append(seconds)
                 read[name].append(result.bytes_read)
-                if logs.live is None or logs.live.id not in result.sessions:
-                    raise RuntimeError("the live session was not ingested")
+                appended.append(added)
     full, tenth = stats(times["full"]), stats(times["tenth"])
     return {
         "append_mb": round(statistics.median(appended) / MB, 2),

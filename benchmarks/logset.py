@@ -65,9 +65,10 @@ def subset(logs: LogSet, home: Path, every: int, seed: int, files: list[str]) ->
     CODEX_HOME, with its own live session: the same kind of data, `every` times less of it."""
     small = LogSet(home, logs.repo)
     budget, taken = logs.size // every, 0
+    live = logs.live.path if logs.live else None
     for path in logs.files:
         size = path.stat().st_size
-        if path == (logs.live and logs.live.path) or taken + size > budget:
+        if path == live or taken + size > budget:
             continue
         target = home / path.relative_to(logs.home)
         target.parent.mkdir(parents=True, exist_ok=True)
