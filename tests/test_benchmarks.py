@@ -21,12 +21,19 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e  # builds pre-commit hook environments on a fresh machine
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    scratch = tmp_path_factory.mktemp("bench")
+def test_the_suite_reports_every_figure_at_tiny_size(tmp_path: Path) -> None:
+    # One test, not one per figure: under xdist each worker would run the whole suite again.
+    results = _run_suite(tmp_path)
+    _check_commits(results)
+    _check_ingest(results)
+    _check_rebase(results)
+    _check_table(results)
+
+
+def _run_suite(scratch: Path) -> dict[str, Any]:
     out = scratch / "results.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env.update(PYTHONPATH=str(ROOT), HOME=str(scratch))  # module scope: before `hermetic` runs
+    env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--size", "tiny", "--out", str(out)],
         cwd=ROOT,
@@ -54,7 +61,7 @@ def _stats_ok(stats: dict[str, Any], runs: int) -> bool:
     )
 
 
-def test_commit_figure_has_every_variant_and_ratio(results: dict[str, Any]) -> None:
+def _check_commits(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["commits"], results["size"]
     ms = fig["ms_per_commit"]
     assert set(ms) == {
@@ -77,7 +84,7 @@ def test_commit_figure_has_every_variant_and_ratio(results: dict[str, Any]) -> N
     assert len(ratios) == 4
 
 
-def test_ingest_figures_describe_the_data_they_claim(results: dict[str, Any]) -> None:
+def _check_ingest(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["ingest"], results["size"]
     assert fig["set_mb"] >= size["set_mb"]
     assert 5 <= fig["set_mb"] / fig["tenth_set_mb"] <= 20
@@ -94,7 +101,7 @@ def test_ingest_figures_describe_the_data_they_claim(results: dict[str, Any]) ->
     assert _positive(fig["incremental_full_vs_tenth"])
 
 
-def test_rebase_figures(results: dict[str, Any]) -> None:
+def _check_rebase(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["rebase"], results["size"]
     fast, rebase = fig["fast_path"], fig["rebase"]
     assert all(_stats_ok(s, size["runs"]) for s in fast["ms"].values())
@@ -106,7 +113,7 @@ def test_rebase_figures(results: dict[str, Any]) -> None:
     assert _positive(rebase["ai_journal_native/empty_python_hooks"])
 
 
-def test_table_and_machine_are_recorded(results: dict[str, Any]) -> None:
+def _check_table(results: dict[str, Any]) -> None:
     ids = [row[0] for row in results["table"]]
     assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b"]
     machine = results["machine"]
