@@ -37,10 +37,11 @@ def timer(label, f):
 start = time.perf_counter()
 from journal import git, state
 acc["import journal.git, journal.state"] = time.perf_counter() - start
-spawn = git._spawn
+spawn = getattr(git, "_spawn", None)
 def per_command(args, *rest, **kw):
     return timer("git " + args[0], spawn)(args, *rest, **kw)
-git._spawn = per_command
+if spawn is not None:
+    git._spawn = per_command
 os.fsync = timer("os.fsync", os.fsync)
 start = time.perf_counter()
 from journal import hook
