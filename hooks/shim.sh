@@ -15,7 +15,9 @@ if [ "$hook" = post-rewrite ]; then
 fi
 
 if [ -x "$AI_JOURNAL_PYTHON" ]; then
-    "$AI_JOURNAL_PYTHON" -P -m journal.entry hook "$hook" "$@" <"${stdin_copy:-/dev/null}" || true
+    # -c rather than -m: runpy and importlib.util would cost more than the hook itself mid-rebase.
+    "$AI_JOURNAL_PYTHON" -P -c 'import sys, journal.entry as e; sys.exit(e.main())' hook "$hook" "$@" \
+        <"${stdin_copy:-/dev/null}" || true
 elif command -v ai-journal >/dev/null 2>&1; then
     ai-journal hook "$hook" "$@" <"${stdin_copy:-/dev/null}" || true
 fi

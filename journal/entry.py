@@ -9,6 +9,10 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["hook"]:
+        from journal import fastpath
+
+        if fastpath.during_sequencer(args[1] if len(args) > 1 else "", args[2:]):
+            return 0
         from journal.hook import main as hook_main
 
         return hook_main(args[1:])
