@@ -3,7 +3,6 @@ suggestion when they look like a typo of a known one."""
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -78,6 +77,8 @@ def from_mapping(raw: dict[str, Any], origin: str = "config") -> Config:
     for dotted, value in _flatten(raw):
         name = KEYS.get(dotted)
         if name is None:
+            import difflib
+
             hint = difflib.get_close_matches(dotted, KEYS, n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise JournalError(f"{origin}: unknown key '{dotted}'{suggestion}")

@@ -79,16 +79,25 @@ class Finding(NamedTuple):
 
 class _Rule(NamedTuple):
     kind: str
-    pattern: re.Pattern[str]
+    source: str  # compiled on first use: importing this module must stay cheap for the hooks
     hints: tuple[str, ...]  # lowercase substrings one of which a match must contain (fast skip)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compiled(self.source)
 
     def secret_span(self, match: re.Match[str]) -> tuple[int, int]:
         """The replaced part: group `v` when the rule has one (the value, not its label)."""
         return match.span("v" if "v" in self.pattern.groupindex else 0)
 
 
+@functools.cache
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
 def _rule(kind: str, pattern: str, *hints: str) -> _Rule:
-    return _Rule(kind, re.compile(pattern), hints)
+    return _Rule(kind, pattern, hints)
 
 
 _HEADER = r"(?:proxy-)?authorization|x-api-key|api-key|x-auth-token|private-token|x-access-token"
@@ -195,7 +204,7 @@ class Redactor:
     """Compiled once, applied to every string of every fragment and journal."""
 
     def __init__(self, extra_patterns: tuple[str, ...] = (), home: str | None = None) -> None:
-        custom = tuple(_Rule("custom", re.compile(p), ()) for p in extra_patterns)
+        custom = tuple(_Rule("custom", p, ()) for p in extra_patterns)
         self.rules: tuple[_Rule, ...] = BUILTIN_RULES + custom
         # A rule runs only when one of its hints occurs: most strings skip every rule.
         self._enabled_by = {
