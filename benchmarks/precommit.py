@@ -8,12 +8,11 @@ environment built by an earlier run is reused; `pre-commit gc` then drops the on
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from benchmarks.sandbox import CHECKOUT, PYTHON, date_env, run
-from testing.git_repo import BASE_TIME
+from benchmarks.sandbox import CHECKOUT, PYTHON, run
+from testing.snapshot import commit_tree, snapshot
 
 NOOP_ID = "bench-noop"
 NOOP_FILES = {
@@ -33,12 +32,7 @@ NOOP_FILES = {
 def snapshot_checkout(cache: Path, env: Mapping[str, str]) -> tuple[Path, str]:
     """This checkout's working tree (tracked and untracked, not ignored) as a one-commit repo."""
     target = cache / "hook-repo"
-    shutil.rmtree(target, ignore_errors=True)
-    for name in _checkout_files():
-        dest = target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(CHECKOUT / name, dest, follow_symlinks=False)
-    return target, _commit_all(target, env)
+    return target, snapshot(target, Path(env["HOME"]), CHECKOUT)
 
 
 def noop_hook_repo(cache: Path, env: Mapping[str, str]) -> tuple[Path, str]:
@@ -70,18 +64,5 @@ def collect_garbage(repo: Path, env: Mapping[str, str]) -> None:
     run([PYTHON, "-m", "pre_commit", "gc"], repo, env)
 
 
-def _checkout_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=CHECKOUT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return sorted({n for n in listed.split("\0") if n and (CHECKOUT / n).is_file()})
-
-
 def _commit_all(folder: Path, env: Mapping[str, str]) -> str:
-    pinned = {**env, **date_env(BASE_TIME)}
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        run(["git", *args], folder, pinned)
-    return run(["git", "rev-parse", "HEAD"], folder, pinned).stdout.strip()
+    return commit_tree(folder, Path(env["HOME"]))

@@ -8,9 +8,7 @@ committed with pinned dates (the same tree gives the same SHA, which pre-commit'
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,20 +17,11 @@ import pytest
 
 from journal import events, git, install
 from testing.codex_home import CodexHome
-from testing.git_repo import BASE_TIME, GitRepo, isolated_git_env
+from testing.git_repo import GitRepo
+from testing.snapshot import snapshot as checkout_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e
-
-
-def _checkout_files(root: Path) -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return sorted({name for name in listed.split("\0") if name and (root / name).is_file()})
 
 
 @pytest.fixture(scope="session")
@@ -42,27 +31,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     home = base / "home"
     home.mkdir()
     snapshot = base / "ai-journal"
-    for name in _checkout_files(ROOT):
-        target = snapshot / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target, follow_symlinks=False)
-    stamp = BASE_TIME.strftime("%Y-%m-%dT%H:%M:%S%z")
-    env: Mapping[str, str] = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
-        **isolated_git_env(home),
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *args], cwd=snapshot, env=env, check=True, capture_output=True)
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"],
-        cwd=snapshot,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    sha = checkout_snapshot(snapshot, home, ROOT)
     return snapshot, sha
 
 
