@@ -306,14 +306,10 @@ def merge_file(ours: Path, base: Path, theirs: Path, labels: tuple[str, str, str
     return proc.returncode
 
 
-def tips(cwd: Path | str) -> list[str]:
-    """The commits HEAD and every local branch point at (sorted, without duplicates)."""
+def tips(cwd: Path | str, head_sha: str | None) -> list[str]:
+    """The commits every local branch and HEAD (`head_sha`) point at, sorted, without duplicates."""
     out = run(["for-each-ref", "--format=%(objectname)", "refs/heads"], cwd)
-    found = set(out.split())
-    current = head(cwd).sha
-    if current:
-        found.add(current)
-    return sorted(found)
+    return sorted(set(out.split()) | ({head_sha} if head_sha else set()))
 
 
 def existing_commits(cwd: Path | str, shas: Sequence[str]) -> list[str]:

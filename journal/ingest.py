@@ -81,9 +81,16 @@ def cached(local_dir: Path) -> session_cache.SessionCache:
     return session_cache.SessionCache(local_dir, writable=False)
 
 
-def ingest(paths: git.RepoPaths, config: Config, progress: Progress | None = None) -> IngestResult:
+def ingest(
+    paths: git.RepoPaths,
+    config: Config,
+    progress: Progress | None = None,
+    worktrees: list[Path] | None = None,
+) -> IngestResult:
+    """`worktrees`: the repository's worktree roots when the caller already knows them."""
     local = state.local_dir(paths.common_dir)
-    run = _Run(local, RepoScope([paths.toplevel, *git.worktrees(paths.toplevel)]), progress)
+    roots = worktrees if worktrees is not None else git.worktrees(paths.toplevel)
+    run = _Run(local, RepoScope([paths.toplevel, *roots]), progress)
     home = codex_home(config)
     logs = discover.find_logs(home) if home else []
     run.ingest_logs(logs)

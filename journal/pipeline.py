@@ -9,6 +9,7 @@ from their summaries (the session index); a full record is loaded only for a ses
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -54,13 +55,21 @@ class _Run:
     config: Config
     tz: ZoneInfo
     worktrees: list[Path]
-    branch: str | None
+    head: git.Head
     result: RefreshResult = field(default_factory=RefreshResult)
 
     @classmethod
     def start(cls, paths: git.RepoPaths, config: Config) -> _Run:
-        tz, branch = ZoneInfo(config.timezone), git.head(paths.toplevel).branch
-        return cls(paths, config, tz, git.worktrees(paths.toplevel), branch)
+        top = paths.toplevel
+        return cls(paths, config, ZoneInfo(config.timezone), git.worktrees(top), git.head(top))
+
+    @property
+    def branch(self) -> str | None:
+        return self.head.branch
+
+    @functools.cached_property
+    def web(self) -> web.WebLinks | None:
+        return web.web_links(git.origin_url(self.paths.toplevel), self.config.web_kind)
 
     def own_file(self, path: str) -> bool:
         """Files ai-journal itself writes: never evidence of an agent's work, never in diffstats."""
@@ -90,9 +99,9 @@ def refresh(
     with state.locked(local):
         key = checkpoint.view_key(paths.toplevel, run.branch)
         seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
-        ingested = ingest.ingest(paths, config, progress=progress)
+        ingested = ingest.ingest(paths, config, progress=progress, worktrees=run.worktrees)
         run.result.notices += ingested.notices
-        created = project_state.ensure(paths.toplevel, git.head(paths.toplevel).sha)
+        created = project_state.ensure(paths.toplevel, run.head.sha)
         run.result.written += [created] if created else []
         pending = run.without_own_files(git.staged(paths.toplevel)) if stage else None
         new_commits = _new_commits(run, seen.tips)
@@ -110,7 +119,7 @@ def refresh(
         if stage:
             git.stage(paths.toplevel, run.result.written)
             run.result.staged = list(run.result.written)
-        seen.tips = git.tips(paths.toplevel)
+        seen.tips = git.tips(paths.toplevel, run.head.sha)
         checkpoint.save(local, key, seen)
     return run.result
 
@@ -260,7 +269,8 @@ def _render_days(
     if not days:
         return
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
-    env = render.environment(run.paths.toplevel)
+    local = state.local_dir(run.paths.common_dir)
+    env = render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
     for when in sorted(days):
         context = _context(run, when, fragments, pending, pending_links)
         rendered = render.render_day(run.paths.toplevel, run.config, context, env)
@@ -311,7 +321,7 @@ def _context(
         on_day,
         commits,
         config=run.config,
-        web=web.web_links(git.origin_url(run.paths.toplevel), run.config.web_kind),
+        web=run.web,
         pending=pending,
         pending_links=pending_links,
         branches=[branch] if branch and (commits or pending) else [],

@@ -15,7 +15,6 @@ Templates: `<toplevel>/.ai-journal/templates/<name>` wins over the built-in one 
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import re
 from datetime import UTC, date, datetime
@@ -42,12 +41,11 @@ class RenderResult(NamedTuple):
 
 
 def builtin_dir() -> Path:
-    packaged = importlib.resources.files("journal") / "templates"
-    if isinstance(packaged, Path) and packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parent.parent / "templates"  # editable install
-    if checkout.is_dir():
-        return checkout
+    """`journal/templates` in an installed wheel; the checkout's top-level `templates/` otherwise."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
     raise JournalError("the built-in journal templates are missing; reinstall ai-journal")
 
 
@@ -55,7 +53,9 @@ def builtin_templates() -> list[str]:
     return sorted(p.name for p in builtin_dir().glob("*.j2"))
 
 
-def environment(toplevel: Path) -> jinja2.Environment:
+def environment(toplevel: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """Repository overrides first, then the built-in templates. With `cache_dir` (local state),
+    compiled templates are kept between runs; jinja2 recompiles any whose source changed."""
     import jinja2
 
     loader = jinja2.ChoiceLoader(
@@ -71,9 +71,17 @@ def environment(toplevel: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(cache_dir) if cache_dir else None,
     )
     env.filters.update(FILTERS)
     return env
+
+
+def _bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
+    import jinja2
+
+    directory.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 def render_region(context: dict[str, Any], env: jinja2.Environment) -> str:
