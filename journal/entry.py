@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["hook"]:
         from journal import fastpath
 
-        if fastpath.during_sequencer(args[1] if len(args) > 1 else "", args[2:]):
+        if fastpath.record(args[1] if len(args) > 1 else "", args[2:]):
             return 0
         from journal.hook import main as hook_main
 

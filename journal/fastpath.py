@@ -1,10 +1,11 @@
-"""The sequencer fast path of post-commit and post-checkout, on the standard library's bare minimum.
+"""post-commit and post-checkout on the standard library's bare minimum.
 
-A rebase fires post-commit once per replayed commit (and post-checkout at its start). Those events
-are superseded by the one post-rewrite at the end, so each only leaves a line in the event log and
-returns. This module finds the git dir itself (no git subprocess, no pathlib, no typing), which
-keeps each pick within a few milliseconds of an empty Python hook. It writes the same event shape as
-`journal.events.append`; anything unusual makes it step aside and the full hook runs instead.
+Both hooks only leave a line in the event log, and both fire often: post-commit once per replayed
+commit during a rebase. This module does that without running git and without json, pathlib or
+typing: it finds the git dir, reads HEAD, the branch ref and the new commit's loose object itself,
+and writes the same event shape as `journal.events.append`. During a rebase, cherry-pick or revert
+the event says so (the final post-rewrite is what counts). Anything unusual (packed objects, an
+unknown ref storage, an environment that redirects git) makes it step aside: the full hook runs.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import time
 MARKERS = ("rebase-merge", "rebase-apply", "sequencer", "CHERRY_PICK_HEAD", "REVERT_HEAD")
 STAGES = ("post-commit", "post-checkout")
 CHECKOUT_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "PRE_COMMIT_CHECKOUT_TYPE")
+# Variables that point git at other object stores or repositories: leave those cases to git itself.
+REDIRECTS = ("GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR")
 
 
-def during_sequencer(stage: str, args: list[str]) -> bool:
-    """Record the event and return True when a sequencer runs here; False means: run the full hook."""
+def record(stage: str, args: list[str]) -> bool:
+    """Record the event and return True; False means: run the full hook instead."""
     try:
         return _record(stage, args)
     except Exception:  # the full hook reports problems properly
@@ -27,19 +30,60 @@ def during_sequencer(stage: str, args: list[str]) -> bool:
 
 def _record(stage: str, args: list[str]) -> bool:
     git_dir = _git_dir()
-    if stage not in STAGES or git_dir is None:
+    if stage not in STAGES or git_dir is None or any(v in os.environ for v in REDIRECTS):
         return False
+    common = _common_dir(git_dir)
     marker = next((m for m in MARKERS if os.path.exists(os.path.join(git_dir, m))), None)
-    if marker is None:
-        return False
-    data: dict[str, object] = {"sequencer": marker}
+    branch, sha = _head(git_dir, common)
+    data: dict[str, object] = {"sequencer": marker} if marker else {"branch": branch}
     if stage == "post-commit":
-        data["sha"] = _detached_head(git_dir)
+        data["sha"] = sha
+        if not marker:
+            data["parents"] = _parent_count(common, sha)
     else:
         values = args[:3] if len(args) >= 3 else [os.environ[name] for name in CHECKOUT_VARS]
         data.update(old=values[0], new=values[1], branch_checkout=values[2] == "1")
-    _append(_common_dir(git_dir), stage, data)
+    _append(common, stage, data)
     return True
+
+
+def _head(git_dir: str, common: str) -> tuple[str | None, str]:
+    """(branch or None when detached, the commit HEAD points at)."""
+    head = _read(os.path.join(git_dir, "HEAD")).strip()
+    if not head.startswith("ref: refs/heads/"):
+        return None, _sha(head)
+    ref = head[len("ref: ") :]
+    loose = os.path.join(common, *ref.split("/"))
+    if os.path.isfile(loose):
+        return ref[len("refs/heads/") :], _sha(_read(loose).strip())
+    for line in _read(os.path.join(common, "packed-refs")).splitlines():
+        if line.endswith(" " + ref):
+            return ref[len("refs/heads/") :], _sha(line.split(" ", 1)[0])
+    raise LookupError(ref)
+
+
+def _parent_count(common: str, sha: str) -> int:
+    """Parents of a freshly made commit, from its loose object (git writes new commits loose)."""
+    import zlib
+
+    with open(os.path.join(common, "objects", sha[:2], sha[2:]), "rb") as handle:
+        raw = zlib.decompress(handle.read())
+    header, _, body = raw.partition(b"\0")
+    if not header.startswith(b"commit "):
+        raise ValueError(sha)
+    headers = body.split(b"\n\n", 1)[0].split(b"\n")
+    return sum(1 for line in headers if line.startswith(b"parent "))
+
+
+def _sha(text: str) -> str:
+    if len(text) not in (40, 64) or text.strip("0123456789abcdef"):
+        raise ValueError(text)
+    return text
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def _git_dir() -> str | None:
@@ -51,8 +95,7 @@ def _git_dir() -> str | None:
     if os.path.isdir(dot_git):
         return dot_git
     if os.path.isfile(dot_git):
-        with open(dot_git, encoding="utf-8") as handle:
-            line = handle.readline().strip()
+        line = _read(dot_git).splitlines()[0].strip()
         if line.startswith("gitdir: "):
             return os.path.normpath(os.path.join(os.getcwd(), line[len("gitdir: ") :]))
     return None
@@ -60,16 +103,11 @@ def _git_dir() -> str | None:
 
 def _common_dir(git_dir: str) -> str:
     try:
-        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
-            return os.path.normpath(os.path.join(git_dir, handle.read().strip()))
+        return os.path.normpath(
+            os.path.join(git_dir, _read(os.path.join(git_dir, "commondir")).strip())
+        )
     except FileNotFoundError:
         return git_dir
-
-
-def _detached_head(git_dir: str) -> str | None:
-    with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as handle:
-        head = handle.read().strip()
-    return None if head.startswith("ref:") else head
 
 
 def _append(common_dir: str, stage: str, data: dict[str, object]) -> None:
