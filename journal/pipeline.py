@@ -270,13 +270,26 @@ def _render_days(
         return
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
     local = state.local_dir(run.paths.common_dir)
-    env = render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
+    env = None
     for when in sorted(days):
         context = _context(run, when, fragments, pending, pending_links)
+        if not _has_agent_work(context) and not _journal_path(run, when).exists():
+            continue  # a day of human commits only gets no journal (and the hook no jinja2 import)
+        env = env or render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
         rendered = render.render_day(run.paths.toplevel, run.config, context, env)
         run.result.days.append(when)
         if rendered.changed:
             run.result.written.append(rendered.path)
+
+
+def _has_agent_work(context: dict[str, Any]) -> bool:
+    """A session was active that day, or a commit of that day (or the pending one) came from one."""
+    commits = [*context["commits"], *([context["pending"]] if context["pending"] else [])]
+    return bool(context["sessions"]) or any(c["sessions"] for c in commits)
+
+
+def _journal_path(run: _Run, when: date) -> Path:
+    return run.paths.toplevel / run.config.journal_dir / f"{when.isoformat()}.md"
 
 
 def _pending_links(

@@ -213,3 +213,10 @@ def test_a_refresh_loads_only_the_records_it_needs(
     assert isinstance(sessions, list)
     assert [s["id"] for s in pending["sessions"]] == [late.id]
     assert [s["id"] for s in sessions] == [early.id, late.id]  # the day still shows both
+
+
+def test_a_day_of_human_commits_gets_no_journal(hooked: GitRepo) -> None:
+    sha = hooked.commit("Human work", {"notes.txt": "n\n"}, when=BASE_TIME + timedelta(minutes=5))
+    files = hooked.git("show", "--name-only", "--format=", sha).split()
+    assert files == [".ai-journal/project_state.json", "notes.txt"]
+    assert not (hooked.path / "docs").exists()
