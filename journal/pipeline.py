@@ -24,6 +24,7 @@ from journal import (
     fragment,
     git,
     ingest,
+    invocation,
     link,
     pick,
     project_state,
@@ -57,6 +58,7 @@ class _Run:
     worktrees: list[Path]
     head: git.Head
     result: RefreshResult = field(default_factory=RefreshResult)
+    hidden: set[str] = field(default_factory=set)  # HEAD while it is being amended
 
     @classmethod
     def start(cls, paths: git.RepoPaths, config: Config) -> _Run:
@@ -79,7 +81,16 @@ class _Run:
 
     def commits(self, **query: Any) -> list[git.CommitInfo]:
         found = git.commits(self.paths.toplevel, **query)
-        return [self.without_own_files(c) for c in found]
+        return [self.without_own_files(c) for c in found if c.sha not in self.hidden]
+
+    def pending(self) -> git.CommitInfo:
+        """The commit being made; an amend takes HEAD's parents and hides HEAD, which it replaces."""
+        pending = self.without_own_files(git.staged(self.paths.toplevel))
+        if self.head.sha and invocation.amending():
+            replaced = git.commits(self.paths.toplevel, rev="HEAD", limit=1)
+            self.hidden.add(self.head.sha)
+            return pending._replace(parents=replaced[0].parents if replaced else ())
+        return pending
 
     def without_own_files(self, commit: git.CommitInfo) -> git.CommitInfo:
         return commit._replace(files=tuple(f for f in commit.files if not self.own_file(f.path)))
@@ -103,7 +114,7 @@ def refresh(
         run.result.notices += ingested.notices
         created = project_state.ensure(paths.toplevel, run.head.sha)
         run.result.written += [created] if created else []
-        pending = run.without_own_files(git.staged(paths.toplevel)) if stage else None
+        pending = run.pending() if stage else None
         new_commits = _new_commits(run, seen.tips)
         own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees)
         window = run.config.link_window_minutes
@@ -145,7 +156,8 @@ def day_context(
     pending = head[0]._replace(sha="", subject="")
     sessions = ingest.cached(state.local_dir(paths.common_dir))
     links = _pending_links(run, pending, sessions.index, sessions.load)
-    return _context(run, when, fragments, pending, links, hide=head[0].sha)
+    run.hidden.add(head[0].sha)
+    return _context(run, when, fragments, pending, links)
 
 
 # -- which sessions and days moved -------------------------------------------------------------
@@ -315,15 +327,12 @@ def _context(
     fragments: list[dict[str, Any]],
     pending: git.CommitInfo | None,
     pending_links: list[dict[str, str]],
-    hide: str | None = None,
 ) -> dict[str, Any]:
     start = datetime.combine(when, datetime.min.time(), run.tz)
     # A commit belongs to the day of its author date, which a rebase keeps while it moves the
     # committer date later: select by committer date from the day's start, filter by author day.
     commits = [
-        c
-        for c in run.commits(rev="HEAD", since=_iso(start))
-        if day.commit_day(c, run.tz) == when and c.sha != hide
+        c for c in run.commits(rev="HEAD", since=_iso(start)) if day.commit_day(c, run.tz) == when
     ]
     on_day = [f for f in fragments if when in day.fragment_days(f, run.tz)]
     if pending is not None and day.commit_day(pending, run.tz) != when:
