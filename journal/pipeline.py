@@ -18,9 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from journal import (
+    attribution,
     checkpoint,
     day,
-    events,
     fragment,
     git,
     ingest,
@@ -68,6 +68,12 @@ class _Run:
     @property
     def branch(self) -> str | None:
         return self.head.branch
+
+    @functools.cached_property
+    def view(self) -> attribution.View:
+        window = self.config.link_window_minutes
+        fragments = self.paths.toplevel / FRAGMENT_DIR
+        return attribution.View(self.paths, self.worktrees, self.branch, window, fragments)
 
     @functools.cached_property
     def web(self) -> web.WebLinks | None:
@@ -192,13 +198,14 @@ def _write_fragments(
     group = chosen + [sessions[c] for s in chosen for c in s.subagents if c in sessions]
     first = min(pick.when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
     commits = run.commits(rev="HEAD", all_branches=True, since=_iso(first), with_patch_ids=True)
-    by_session = link.links_by_session(lk for lk in _link(run, group, commits) if lk.sha)
+    found = attribution.links(run.view, group, commits)
+    by_session = link.links_by_session(lk for lk in found if lk.sha)
     on_head = git.reachable(run.paths.toplevel, since=_iso(first))
     redactor = Redactor.from_config(run.config)
     touched: set[date] = set()
     for session in chosen:
         seen.built[session.id] = versions[session.id]
-        if not _belongs_here(run, session, by_session.get(session.id, []), on_head):
+        if not attribution.belongs_here(run.view, session, by_session.get(session.id, []), on_head):
             continue
         doc = fragment.build(
             session,
@@ -217,56 +224,6 @@ def _write_fragments(
             run.result.sessions += 1
             touched |= day.fragment_days(doc, run.tz)
     return touched
-
-
-def _belongs_here(
-    run: _Run, session: Session, commits: list[dict[str, Any]], on_head: set[str]
-) -> bool:
-    """A session's fragment goes to the branch it started on, to any branch that contains one of
-    its commits, and wherever it already is; work on a sibling branch stays out of this one."""
-    if not session.git_branch or session.git_branch == run.branch:
-        return True
-    if any(c["sha"] in on_head for c in commits):
-        return True
-    return any((run.paths.toplevel / FRAGMENT_DIR).glob(f"*_{session.id8}.json"))
-
-
-def _link(run: _Run, sessions: list[Session], commits: list[git.CommitInfo]) -> list[link.Link]:
-    places = _commit_places(run)
-    found = link.link(
-        sessions,
-        commits,
-        toplevel=run.paths.toplevel,
-        worktrees=run.worktrees,
-        commit_worktrees={sha: where for sha, (where, _) in places.items()},
-        window_minutes=run.config.link_window_minutes,
-    )
-    started_on = {s.id: s.git_branch for s in sessions}
-    return [
-        lk for lk in found if lk.strength != "time" or _same_branch(lk, started_on, places, run)
-    ]
-
-
-def _same_branch(
-    lk: link.Link,
-    started_on: dict[str, str | None],
-    places: dict[str, tuple[Path, str | None]],
-    run: _Run,
-) -> bool:
-    """Being active nearby is weak evidence: it counts only on the branch the session worked on."""
-    session_branch = started_on.get(lk.session_id)
-    commit_branch = places[lk.sha][1] if lk.sha in places else (run.branch if not lk.sha else None)
-    return not session_branch or not commit_branch or session_branch == commit_branch
-
-
-def _commit_places(run: _Run) -> dict[str, tuple[Path, str | None]]:
-    """Where each commit was made (worktree, branch), as the post-commit hook recorded it."""
-    log = events.load(state.local_dir(run.paths.common_dir))
-    return {
-        e["sha"]: (Path(e["worktree"]), e.get("branch"))
-        for e in log.events
-        if e["hook"] == "post-commit" and e.get("sha") and e.get("worktree")
-    }
 
 
 # -- journals ----------------------------------------------------------------------------------
@@ -317,7 +274,9 @@ def _pending_links(
     own = pick.own_sessions(index, run.paths.toplevel, run.worktrees)
     near = pick.near_commit(own, pending, run.config.link_window_minutes)
     sessions = load(s.id for s in near)
-    links = _link(run, [sessions[s.id] for s in near if s.id in sessions], [pending])
+    links = attribution.links(
+        run.view, [sessions[s.id] for s in near if s.id in sessions], [pending]
+    )
     return [{"session_id": lk.session_id, "strength": lk.strength} for lk in links]
 
 
