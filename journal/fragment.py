@@ -31,7 +31,8 @@ from zoneinfo import ZoneInfo
 from journal import state
 from journal.config import Config
 from journal.errors import StateCorrupt
-from journal.redact import MARKER, Redactor, relativize, replace_roots
+from journal.paths import relativize, replace_roots
+from journal.redact import MARKER, Redactor
 from journal.sources.model import Session, ToolCall
 
 SCHEMA = 1

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from journal.config import Config
 from journal.errors import JournalError
-from journal.redact import Redactor, relativize, replace_roots, tildify
+from journal.paths import relativize, replace_roots, tildify
+from journal.redact import Redactor
 from testing.git_repo import GitRepo
 
 # Built from pieces so that the test file itself does not look like a leaked credential.
