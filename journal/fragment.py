@@ -1,29 +1,16 @@
 """One agent session → the committed session fragment (schema 1 in docs/design.md).
 
-Every free-text string goes through `replace_roots` (absolute repository paths → `./…`) and the
-redactor; every path through `relativize`. Choices the schema leaves to this module:
-
-- Sub-agent threads are folded into their parent. Their commands, files and plans join the parent's
-  lists (in time order) carrying `"subagent": "<child id>"`; the parent's own entries have no such
-  key. Their token usage adds to the totals and to `by_day`, their times extend `ended` and
-  `active`. Their prompts and replies (the parent agent talking to them) are not copied.
-- A move is `{"action": "move", "path": <new path>, "from": <old path>}`.
-- A command line is cut at `COMMAND_MAX_CHARS`, prompts and titles at `prompt_max_chars`, the
-  summary at `summary_max_chars`; a cut ends in "…" and never splits a `[REDACTED:…]` marker.
-- `outcome`: `completed` when the last prompt got a final answer (a `final_answer` reply, or any
-  reply in logs that do not mark phases) and no call lacks its output; otherwise `interrupted` when
-  a turn was aborted or the log ends with a call that never got its output; else `in_progress`.
-- `tokens.by_day`: growth of the cumulative total per calendar day in `journal.timezone`; a total
-  that drops (a counter reset) counts from zero again; days without growth are left out.
+`build` assembles the document from the field values `journal.fragment_fields` derives (redacted,
+paths relative, sub-agent threads folded into their parent); the rest of this module names, dumps,
+writes and loads fragment files. A file whose `digest` no longer matches its content was edited by a
+person and is never overwritten.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,18 +18,26 @@ from zoneinfo import ZoneInfo
 from journal import state
 from journal.config import Config
 from journal.errors import StateCorrupt
-from journal.paths import relativize, replace_roots
-from journal.redact import MARKER, Redactor
-from journal.sources.model import Session, ToolCall
+from journal.fragment_fields import (
+    NEVER,
+    Scrub,
+    active_spans,
+    all_stamps,
+    commit_links,
+    file_changes,
+    final_summary,
+    outcome,
+    plan_snapshots,
+    shell_commands,
+    stamp_time,
+    thread_entries,
+    token_totals,
+)
+from journal.redact import Redactor
+from journal.sources.model import Session
 
 SCHEMA = 1
-COMMAND_MAX_CHARS = 500
-ACTIVE_GAP = timedelta(minutes=30)
 SLUG_MAX_CHARS = 40
-_STRENGTH_ORDER = {"explicit": 0, "files": 1, "time": 2}
-
-
-_EntriesOf = Callable[[Session, "_Scrub"], list[dict[str, Any]]]
 
 
 @dataclass
@@ -50,24 +45,6 @@ class WriteResult:
     path: Path
     written: bool
     hand_edited: bool
-
-
-@dataclass(frozen=True)
-class _Scrub:
-    """How free text and paths are cleaned for one repository."""
-
-    redactor: Redactor
-    toplevel: Path
-    worktrees: list[Path]
-
-    def text(self, value: str, limit: int | None = None) -> str:
-        clean = self.redactor.redact(replace_roots(value, [self.toplevel, *self.worktrees]))
-        return clean if limit is None else truncate(clean, limit)
-
-    def path(self, value: str, base: str | None = None) -> str:
-        if base and not value.startswith("/") and not re.match(r"[A-Za-z]:[\\/]", value):
-            value = posixpath.join(base, value)
-        return relativize(value, self.toplevel, self.worktrees)
 
 
 def build(
@@ -80,11 +57,11 @@ def build(
     worktrees: list[Path],
     redactor: Redactor,
 ) -> dict[str, Any]:
-    scrub = _Scrub(redactor, toplevel, worktrees)
+    scrub = Scrub(redactor, toplevel, worktrees)
     children = sorted(children, key=lambda child: (child.started or "", child.id))
     threads: list[tuple[Session, str | None]] = [(session, None)]
     threads += [(child, child.id) for child in children]
-    stamps = sorted(_all_stamps([session, *children]), key=_parse)
+    stamps = sorted(all_stamps([session, *children]), key=stamp_time)
     fragment: dict[str, Any] = {
         "schema": SCHEMA,
         "agent": session.agent,
@@ -101,177 +78,17 @@ def build(
             {"ts": p.ts, "text": scrub.text(p.text, config.prompt_max_chars)}
             for p in session.prompts
         ],
-        "summary": _summary(session, scrub, config.summary_max_chars),
+        "summary": final_summary(session, scrub, config.summary_max_chars),
         "outcome": outcome(session),
-        "commands": _merged(threads, _commands, scrub),
-        "files": _merged(threads, _files, scrub),
-        "plans": _merged(threads, _plans, scrub),
-        "tokens": _tokens([session, *children], ZoneInfo(config.timezone)),
-        "commits": _commits(commits),
+        "commands": thread_entries(threads, shell_commands, scrub),
+        "files": thread_entries(threads, file_changes, scrub),
+        "plans": thread_entries(threads, plan_snapshots, scrub),
+        "tokens": token_totals([session, *children], ZoneInfo(config.timezone)),
+        "commits": commit_links(commits),
         "active": active_spans(stamps),
     }
     fragment["digest"] = state.digest(fragment)
     return fragment
-
-
-def truncate(text: str, limit: int) -> str:
-    """At most `limit` characters; a cut ends in "…" and keeps redaction markers whole."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    for marker in MARKER.finditer(text, max(len(cut) - 40, 0), len(cut) + 40):
-        if marker.start() < len(cut) < marker.end():
-            cut = cut[: marker.start()]
-    return cut.rstrip() + "…"
-
-
-def outcome(session: Session) -> str:
-    calls = session.tool_calls
-    if _answered(session) and all(call.finished for call in calls):
-        return "completed"
-    if session.turns_aborted > 0 or (calls and _log_ends_waiting(session, calls[-1])):
-        return "interrupted"
-    return "in_progress"
-
-
-def _answered(session: Session) -> bool:
-    """The last prompt got a final answer (any reply, in logs that do not mark phases)."""
-    phased = any(reply.phase for reply in session.replies)
-    last_prompt = max((prompt.ts for prompt in session.prompts), default="")
-    return any(
-        _parse(reply.ts) >= _parse(last_prompt) and (reply.phase == "final_answer" or not phased)
-        for reply in session.replies
-    )
-
-
-def _log_ends_waiting(session: Session, call: ToolCall) -> bool:
-    said = [_parse(message.ts) for message in [*session.prompts, *session.replies]]
-    return call.finished is None and all(when <= _parse(call.started) for when in said)
-
-
-def _summary(session: Session, scrub: _Scrub, limit: int) -> str | None:
-    finals = [reply for reply in session.replies if reply.phase == "final_answer"]
-    replies = finals or session.replies
-    return scrub.text(replies[-1].text, limit) if replies else None
-
-
-def _commands(session: Session, scrub: _Scrub) -> list[dict[str, Any]]:
-    return [
-        {
-            "ts": call.started,
-            "command": scrub.text(call.command or "", COMMAND_MAX_CHARS),
-            "exit_code": call.exit_code,
-        }
-        for call in session.tool_calls
-        if call.kind == "shell"
-    ]
-
-
-def _files(session: Session, scrub: _Scrub) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for call in session.tool_calls:
-        if call.kind != "patch":
-            continue
-        base = call.workdir or session.cwd
-        for change in call.files:
-            entry = {"ts": call.started, "path": scrub.path(change.path, base)}
-            entry["action"] = "move" if change.move_to else change.action
-            if change.move_to:
-                entry["from"], entry["path"] = entry["path"], scrub.path(change.move_to, base)
-            entries.append(entry)
-    return entries
-
-
-def _plans(session: Session, scrub: _Scrub) -> list[dict[str, Any]]:
-    return [
-        {
-            "ts": plan.ts,
-            "explanation": scrub.text(plan.explanation) if plan.explanation else None,
-            "steps": [{"step": scrub.text(s.step), "status": s.status} for s in plan.steps],
-        }
-        for plan in session.plans
-    ]
-
-
-def _merged(
-    threads: list[tuple[Session, str | None]], entries_of: _EntriesOf, scrub: _Scrub
-) -> list[dict[str, Any]]:
-    """The entries of every thread in time order (stable: call order on ties), children tagged."""
-    entries: list[dict[str, Any]] = []
-    for session, child_id in threads:
-        for entry in entries_of(session, scrub):
-            entries.append(entry if child_id is None else {**entry, "subagent": child_id})
-    return sorted(entries, key=lambda entry: _parse(entry["ts"]))
-
-
-def _tokens(sessions: list[Session], zone: ZoneInfo) -> dict[str, Any]:
-    totals = {"input": 0, "cached_input": 0, "output": 0, "reasoning_output": 0, "total": 0}
-    by_day: dict[str, int] = {}
-    for session in sessions:
-        usage = session.tokens or (
-            session.token_snapshots[-1].usage if session.token_snapshots else None
-        )
-        if usage is not None:
-            for name in totals:
-                totals[name] += getattr(usage, name)
-        previous = 0
-        for snapshot in sorted(session.token_snapshots, key=lambda snap: _parse(snap.ts)):
-            total = snapshot.usage.total
-            growth = total - previous if total >= previous else total
-            previous = total
-            if growth > 0:
-                day = _parse(snapshot.ts).astimezone(zone).date().isoformat()
-                by_day[day] = by_day.get(day, 0) + growth
-    return {**totals, "by_day": dict(sorted(by_day.items()))}
-
-
-def _commits(commits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    best: dict[str, dict[str, Any]] = {}
-    for commit in commits:
-        entry = {
-            "sha": commit["sha"],
-            "patch_id": commit.get("patch_id"),
-            "strength": commit.get("strength"),
-        }
-        known = best.get(entry["sha"])
-        if known is None or _strength_rank(entry) < _strength_rank(known):
-            best[entry["sha"]] = entry
-    return [best[sha] for sha in sorted(best)]
-
-
-def _strength_rank(entry: dict[str, Any]) -> int:
-    return _STRENGTH_ORDER.get(str(entry["strength"]), len(_STRENGTH_ORDER))
-
-
-def _all_stamps(sessions: list[Session]) -> list[str]:
-    stamps: list[str] = []
-    for session in sessions:
-        stamps += session.timestamps() + [snap.ts for snap in session.token_snapshots]
-        if session.ended:
-            stamps.append(session.ended)
-    return [stamp for stamp in stamps if _parse(stamp) != _NEVER]
-
-
-def active_spans(stamps: list[str]) -> list[list[str]]:
-    """Sorted event times → `[start, end]` spans; a gap longer than 30 minutes starts a new one."""
-    spans: list[list[str]] = []
-    for stamp in stamps:
-        if spans and _parse(stamp) - _parse(spans[-1][1]) <= ACTIVE_GAP:
-            spans[-1][1] = stamp
-        else:
-            spans.append([stamp, stamp])
-    return spans
-
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-def _parse(stamp: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(stamp)
-    except ValueError:
-        return _NEVER
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -280,8 +97,8 @@ def _parse(stamp: str) -> datetime:
 def filename(session: Session) -> str:
     """`<UTC stamp>_<branch slug>_<id8>.json`, e.g. `20260223T115434Z_feature-login_019c8a59.json`."""
     started = session.started or min(session.timestamps(), default=None)
-    parsed = _parse(started) if started else _NEVER
-    stamp = "00000000T000000Z" if parsed == _NEVER else f"{parsed.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    parsed = stamp_time(started) if started else NEVER
+    stamp = "00000000T000000Z" if parsed == NEVER else f"{parsed.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     return f"{stamp}_{branch_slug(session.git_branch)}_{session.id8}.json"
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal import fragment, state
+from journal import fragment, fragment_fields, state
 from journal.config import Config
 from journal.errors import StateCorrupt
 from journal.redact import Redactor
@@ -246,11 +246,11 @@ def test_prompts_and_summary_are_cut_on_a_character_boundary(
 def test_truncation_never_splits_a_redaction_marker() -> None:
     text = "x" * 20 + "[REDACTED:github_token] and more"
     for limit in range(21, 44):
-        cut = fragment.truncate(text, limit)
+        cut = fragment_fields.truncate(text, limit)
         assert len(cut) <= limit
         assert cut.endswith("…")
         assert not 20 < len(cut) - 1 < 43, cut  # the cut is before or after the marker
-    assert fragment.truncate("short", 10) == "short"
+    assert fragment_fields.truncate("short", 10) == "short"
 
 
 def test_summary_falls_back_to_the_last_reply(ctx: dict[str, Any], hermetic: Path) -> None:
@@ -309,16 +309,16 @@ def _outcome_session(**changes: Any) -> Session:
     ],
 )
 def test_outcome(changes: dict[str, Any], expected: str) -> None:
-    assert fragment.outcome(_outcome_session(**changes)) == expected
+    assert fragment_fields.outcome(_outcome_session(**changes)) == expected
 
 
 def test_active_spans_split_on_gaps_over_thirty_minutes() -> None:
     stamps = ["2026-02-23T10:00:00Z", "2026-02-23T10:30:00Z", "2026-02-23T11:00:01Z"]
-    assert fragment.active_spans(stamps) == [
+    assert fragment_fields.active_spans(stamps) == [
         ["2026-02-23T10:00:00Z", "2026-02-23T10:30:00Z"],
         ["2026-02-23T11:00:01Z", "2026-02-23T11:00:01Z"],
     ]
-    assert fragment.active_spans([]) == []
+    assert fragment_fields.active_spans([]) == []
 
 
 @pytest.mark.parametrize(
