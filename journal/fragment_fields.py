@@ -1,7 +1,8 @@
 """The value of each session-fragment field, derived from `Session` records.
 
 Every free-text string goes through `replace_roots` (absolute repository paths → `./…`) and the
-redactor; every path through `relativize` (both in `Scrub`). Choices the schema leaves to this module:
+redactor; every path through `relativize` (both in `Scrub`). Choices the schema leaves to this
+module:
 
 - Sub-agent threads are folded into their parent. Their commands, files and plans join the parent's
   lists (in time order) carrying `"subagent": "<child id>"`; the parent's own entries have no such
