@@ -34,18 +34,18 @@ strength (explicit, files, time) then time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from journal.config import Config
-from journal.errors import JournalError
+from journal.day_sessions import plan_entries, session_entry, short_id
 from journal.git import CommitInfo
+from journal.local_time import day_stamps, event_stamps, hhmm, local
 from journal.web import WebLinks
 
 CONTEXT_SCHEMA = 1
 STRENGTH_ORDER = {"explicit": 0, "files": 1, "time": 2}
-_EVENT_LISTS = ("prompts", "commands", "files", "plans")
 
 
 class _Scope(NamedTuple):
@@ -59,11 +59,11 @@ class _Scope(NamedTuple):
 
 def fragment_days(fragment: dict[str, Any], tz: ZoneInfo) -> set[date]:
     """The local days on which the session did anything."""
-    return {_local(stamp, tz).date() for stamp in _event_stamps(fragment)}
+    return {local(stamp, tz).date() for stamp in event_stamps(fragment)}
 
 
 def commit_day(commit: CommitInfo, tz: ZoneInfo) -> date:
-    return _local(commit.authored or commit.committed, tz).date()
+    return local(commit.authored or commit.committed, tz).date()
 
 
 def build_context(
@@ -84,7 +84,7 @@ def build_context(
     scope = _Scope(day, tz, config, web, {c.sha: c for c in commits}, links)
     on_day = sorted(
         (f for f in fragments if day in fragment_days(f, tz)),
-        key=lambda f: (_day_stamps(f, day, tz)[0], f.get("id", "")),
+        key=lambda f: (day_stamps(f, day, tz)[0], f.get("id", "")),
     )
     day_commits = sorted(
         (c for c in commits if c.sha and commit_day(c, tz) == day),
@@ -108,7 +108,7 @@ def build_context(
         "sessions": sessions,
         "commits": entries,
         "pending": pending_entry,
-        "plans": [plan for f in on_day for plan in _plans(f, day, tz)],
+        "plans": [plan for f in on_day for plan in plan_entries(f, day, tz)],
     }
 
 
@@ -116,59 +116,14 @@ def build_context(
 
 
 def _session(fragment: dict[str, Any], scope: _Scope) -> dict[str, Any]:
-    day, tz, limit = scope.day, scope.tz, scope.config.max_commands
-    days = fragment_days(fragment, tz)
-    stamps = _day_stamps(fragment, day, tz)
-    prompts = _on_day(fragment.get("prompts"), day, tz)
-    commands = _on_day(fragment.get("commands"), day, tz)
-    session_id = str(fragment.get("id", ""))
-    agent = str(fragment.get("agent", ""))
-    return {
-        "id": session_id,
-        "short_id": _short_id(session_id),
-        "agent": agent,
-        "model": fragment.get("model"),
-        "title": fragment.get("title"),
-        "parent_id": fragment.get("parent_id"),
-        "branch": (fragment.get("git") or {}).get("branch"),
-        "start": _hhmm(stamps[0], tz),
-        "end": _hhmm(stamps[-1], tz),
-        "started": stamps[0],
-        "ended": stamps[-1],
-        "continued_from_previous_day": day > min(days),
-        "continues_next_day": day < max(days),
-        "prompts": len(prompts),
-        "first_prompt": prompts[0].get("text") if prompts else None,
-        "outcome": fragment.get("outcome"),
-        "summary": fragment.get("summary") if day == max(days) else None,
-        "commands": [
-            {"time": _hhmm(c["ts"], tz), "command": str(c.get("command", ""))}
-            | {"exit_code": c.get("exit_code")}
-            for c in commands[:limit]
-        ],
-        "commands_more": max(0, len(commands) - limit),
-        "commands_total": len(commands),
-        "failed_commands": sum(1 for c in commands if _failed(c)),
-        "files": _files(_on_day(fragment.get("files"), day, tz)),
-        "tokens": int(((fragment.get("tokens") or {}).get("by_day") or {}).get(day.isoformat(), 0)),
-        "resume": f"codex resume {session_id}" if agent == "codex" else None,
-        "commits": _session_commits(fragment, scope),
-    }
-
-
-def _failed(command: dict[str, Any]) -> bool:
-    return command.get("exit_code") not in (0, None)
-
-
-def _files(changes: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """One row per path: an added file stays "add" through later updates; otherwise the last action."""
-    actions: dict[str, str] = {}
-    for change in changes:
-        path, action = str(change.get("path", "")), str(change.get("action", "update"))
-        if actions.get(path) == "add" and action == "update":
-            continue
-        actions[path] = action
-    return [{"path": path, "action": actions[path]} for path in sorted(actions)]
+    return session_entry(
+        fragment,
+        scope.day,
+        scope.tz,
+        days=fragment_days(fragment, scope.tz),
+        max_commands=scope.config.max_commands,
+        commits=_session_commits(fragment, scope),
+    )
 
 
 def _session_commits(fragment: dict[str, Any], scope: _Scope) -> list[dict[str, Any]]:
@@ -194,32 +149,6 @@ def _session_commits(fragment: dict[str, Any], scope: _Scope) -> list[dict[str, 
     return rows + pending
 
 
-def _plans(fragment: dict[str, Any], day: date, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """The last snapshot of each plan the session worked on that day. A snapshot that shares no
-    step with the previous one starts a new plan (agents resend the whole plan on every update)."""
-    latest: list[dict[str, Any]] = []
-    for snapshot in _on_day(fragment.get("plans"), day, tz):
-        names = {s.get("step") for s in snapshot.get("steps") or []}
-        if latest and names & {s.get("step") for s in latest[-1].get("steps") or []}:
-            latest[-1] = snapshot
-        else:
-            latest.append(snapshot)
-    session_id = str(fragment.get("id", ""))
-    plans = []
-    for plan in latest:
-        steps = [
-            {"step": str(s.get("step", "")), "status": str(s.get("status", "pending"))}
-            for s in plan.get("steps") or []
-        ]
-        plans.append(
-            {"session_id": session_id, "short_id": _short_id(session_id)}
-            | {"agent": fragment.get("agent"), "time": _hhmm(plan["ts"], tz)}
-            | {"explanation": plan.get("explanation"), "steps": steps, "total": len(steps)}
-            | {"completed": sum(1 for s in steps if s["status"] == "completed")}
-        )
-    return plans
-
-
 # --- commits --------------------------------------------------------------------------------
 
 
@@ -233,7 +162,7 @@ def _commit(commit: CommitInfo, scope: _Scope, sessions: list[dict[str, Any]]) -
         "url": web.commit_url(commit.sha) if web and commit.sha else None,
         "subject": commit.subject,
         "author": commit.author_name,
-        "time": _hhmm(stamp, tz) if stamp else None,
+        "time": hhmm(stamp, tz) if stamp else None,
         "merge": len(commit.parents) > 1,
         "parent": parent,
         "compare_url": web.compare_url(parent, commit.sha)
@@ -268,7 +197,7 @@ def _session_refs(pairs: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str,
     refs = [
         {
             "id": str(fragment.get("id", "")),
-            "short_id": _short_id(str(fragment.get("id", ""))),
+            "short_id": short_id(str(fragment.get("id", ""))),
             "agent": fragment.get("agent"),
             "strength": strength,
             "start": fragment.get("started"),
@@ -276,6 +205,10 @@ def _session_refs(pairs: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str,
         for strength, fragment in pairs
     ]
     return sorted(refs, key=lambda r: (_rank(r["strength"]), r["start"] or "", r["id"]))
+
+
+def _rank(strength: str | None) -> int:
+    return STRENGTH_ORDER.get(strength or "", len(STRENGTH_ORDER))
 
 
 # --- day-level ------------------------------------------------------------------------------
@@ -301,44 +234,3 @@ def _summary(
 def _branches(fragments: list[dict[str, Any]], extra: Iterable[str]) -> list[str]:
     names = {(f.get("git") or {}).get("branch") for f in fragments} | set(extra)
     return sorted(name for name in names if name)
-
-
-# --- time -----------------------------------------------------------------------------------
-
-
-def _event_stamps(fragment: dict[str, Any]) -> list[str]:
-    stamps = [fragment.get("started"), fragment.get("ended")]
-    for key in _EVENT_LISTS:
-        stamps += [item.get("ts") for item in fragment.get(key) or []]
-    return sorted(s for s in stamps if s)
-
-
-def _day_stamps(fragment: dict[str, Any], day: date, tz: ZoneInfo) -> list[str]:
-    return [s for s in _event_stamps(fragment) if _local(s, tz).date() == day]
-
-
-def _on_day(items: list[dict[str, Any]] | None, day: date, tz: ZoneInfo) -> list[dict[str, Any]]:
-    chosen = [i for i in items or [] if i.get("ts") and _local(i["ts"], tz).date() == day]
-    return sorted(chosen, key=lambda i: str(i["ts"]))
-
-
-def _local(stamp: str, tz: ZoneInfo) -> datetime:
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError) as exc:
-        raise JournalError(f"unreadable time {stamp!r} in a session fragment or commit") from exc
-    if moment.tzinfo is None:  # fragments and git give UTC; never fall back to the machine's zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz)
-
-
-def _hhmm(stamp: str, tz: ZoneInfo) -> str:
-    return _local(stamp, tz).strftime("%H:%M")
-
-
-def _short_id(session_id: str) -> str:
-    return session_id.replace("-", "")[:8]
-
-
-def _rank(strength: str | None) -> int:
-    return STRENGTH_ORDER.get(strength or "", len(STRENGTH_ORDER))
