@@ -1,6 +1,7 @@
 """Find the agent logs, parse only what was written since the last run, keep this repository's sessions.
 
-Per log file a cursor (see `sources.cursors`) says how far it was read. A run then
+Per log file a cursor (see `sources.cursors`) says how far it was read; `sources.read_plan`
+turns it into the file's job. A run then
 * skips files whose size did not change;
 * parses only the appended bytes of a grown `.jsonl`, continuing from the cached `Session`
   (`<local>/sessions/<id>.json`, whose `reader_state` holds the parser's bookkeeping);
@@ -26,9 +27,9 @@ from pathlib import Path
 from journal import git, state
 from journal.config import Config
 from journal.sources import cache, cursors, discover, history, lines, rollout, session_cache
-from journal.sources.cursors import Cursor
 from journal.sources.discover import LogFile
 from journal.sources.model import ParseStats, Session
+from journal.sources.read_plan import Job, Planner
 from journal.sources.scope import RepoScope
 from journal.sources.summary import SessionSummary
 
@@ -101,34 +102,25 @@ def ingest(
     return run.result
 
 
-@dataclass
-class _Job:
-    log: LogFile
-    st: os.stat_result
-    cursor: Cursor | None
-    action: str  # "skip" | "append" | "full" | "scan"
-    cost: int  # bytes this job will read
-
-
 class _Run:
     def __init__(self, local: Path, scope: RepoScope, progress: Progress | None) -> None:
         self.local, self.scope, self.progress = local, scope, progress
         self.cursors = cursors.load(local)
         self.cache = session_cache.SessionCache(local)
+        self.planner = Planner(self.cursors, self.cache)
         self.result = IngestResult(self.cache)
         if self.cursors.notice:
             self.result.notices.append(self.cursors.notice)
         self.parsed: set[str] = set()
         self.done = self.total = 0
-        self._by_identity: dict[tuple[int, int, str], str] | None = None
 
     # -- files ---------------------------------------------------------------------------------
     def ingest_logs(self, logs: list[LogFile]) -> None:
-        jobs = [job for job in map(self._plan, logs) if job is not None]
+        jobs = [job for job in map(self.planner.plan, logs) if job is not None]
         self.result.files_scanned = len(jobs)
         g0 = [job for job in jobs if job.log.kind == "g0"]
         files = [job for job in jobs if job.log.kind != "g0"]
-        g0_stale = any(job.action != "skip" for job in g0) or self._g0_vanished(g0)
+        g0_stale = any(job.action != "skip" for job in g0) or self.planner.g0_vanished(g0)
         self.total = sum(job.cost for job in files) + (
             sum(j.st.st_size for j in g0) if g0_stale else 0
         )
@@ -148,51 +140,7 @@ class _Run:
         present = {str(job.log.path) for job in jobs}
         self.cursors.files = {k: c for k, c in self.cursors.files.items() if k in present}
 
-    def _plan(self, log: LogFile) -> _Job | None:
-        try:
-            st = log.path.stat()
-        except OSError:
-            return None  # vanished between listing and now
-        cursor = self.cursors.files.get(str(log.path)) or self._moved_here(log, st)
-        action = cursors.next_action(log.kind, st, cursor)
-        sid = cursor.session_id if cursor is not None else None
-        lost = sid is not None and sid not in self.cache
-        if action == "skip" and cursor is not None and not cursor.foreign and lost:
-            action = "full"  # the cached record is gone: rebuild it
-        if action == "append" and not self._resumable(log, cursor):
-            action = "full"
-        start = cursor.offset if cursor and action in ("append", "scan") else 0
-        return _Job(log, st, cursor, action, 0 if action == "skip" else st.st_size - start)
-
-    def _moved_here(self, log: LogFile, st: os.stat_result) -> Cursor | None:
-        """A file Codex moved (to `archived_sessions/`) keeps its inode: carry its cursor over."""
-        if self._by_identity is None:
-            self._by_identity = {
-                (c.device, c.inode, c.kind): k for k, c in self.cursors.files.items()
-            }
-        key = self._by_identity.get((st.st_dev, st.st_ino, log.kind))
-        if key is None or key == str(log.path) or os.path.exists(key):
-            return None
-        cursor = self.cursors.files.pop(key)
-        cursor.path = str(log.path)
-        self.cursors.files[cursor.path] = cursor
-        session = self.cache.get(cursor.session_id or "")
-        if session is not None and session.source_path == key:
-            self.cache.touch(session.id)
-            session.source_path = cursor.path
-            self.cache.mark(session.id)
-        return cursor
-
-    def _resumable(self, log: LogFile, cursor: Cursor | None) -> bool:
-        session = self.cache.get(cursor.session_id or "") if cursor else None
-        return (
-            cursor is not None
-            and session is not None
-            and session.source_path == str(log.path)
-            and session.reader_state.get("offset") == cursor.offset
-        )
-
-    def _execute(self, job: _Job) -> None:
+    def _execute(self, job: Job) -> None:
         path, cursor = job.log.path, job.cursor
         if job.action == "skip":
             return
@@ -208,7 +156,7 @@ class _Run:
             return
         if job.action == "append" and cursor is not None:
             session = self.cache.get(cursor.session_id or "")
-            assert session is not None  # `_resumable` said so
+            assert session is not None  # the planner checked the record can be resumed
             self.cache.touch(session.id)
             counts = _counts(session.stats)
             _, read = rollout.read_jsonl(path, session, cursor.offset, self._advance)
@@ -222,7 +170,7 @@ class _Run:
         self._count(session.stats, (0, 0))
         self._keep(session, job, read)
 
-    def _execute_safely(self, job: _Job) -> None:
+    def _execute_safely(self, job: Job) -> None:
         try:
             self._execute(job)
         except FileNotFoundError:
@@ -232,7 +180,7 @@ class _Run:
                 raise
             self.result.notices.append(f"{job.log.path}: skipped, cannot be read ({exc})")
 
-    def _foreign_at_a_glance(self, job: _Job) -> bool:
+    def _foreign_at_a_glance(self, job: Job) -> bool:
         """A current-format log whose session started elsewhere and none of whose turns ran here
         is recorded as foreign after a light scan, without being parsed."""
         meta = self.scope.first_meta(job.log.path)
@@ -249,7 +197,7 @@ class _Run:
         self.cursors.files[str(job.log.path)] = cursor
         return True
 
-    def _keep(self, session: Session, job: _Job, read: lines.LinesRead) -> None:
+    def _keep(self, session: Session, job: Job, read: lines.LinesRead) -> None:
         offset, seen = read.offset, read.seen
         if job.log.kind == "zst":
             offset = seen = job.st.st_size  # read whole each time: only size and mtime matter
@@ -273,11 +221,7 @@ class _Run:
         self.parsed.add(session.id)
 
     # -- G0 ------------------------------------------------------------------------------------
-    def _g0_vanished(self, g0: list[_Job]) -> bool:
-        present = {str(job.log.path) for job in g0}
-        return any(c.kind == "g0" and k not in present for k, c in self.cursors.files.items())
-
-    def _read_g0(self, jobs: list[_Job]) -> None:
+    def _read_g0(self, jobs: list[Job]) -> None:
         """Re-read every G0 file, keep the longest snapshot of each session."""
         size = sum(job.st.st_size for job in jobs)
         self.result.files_parsed += len(jobs)
