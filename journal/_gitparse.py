@@ -19,6 +19,8 @@ RECORD = "\x1e"
 FIELD = "\x1f"
 # sha, parents, author name, author email, author epoch, committer epoch, subject (last: free text)
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%ct%x1f%s"
+BATCH_CHECK_FORMAT = "%(objectname) %(objecttype)"
+Ident = tuple[str, str, str]  # name, email, ISO UTC time
 _IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^>]*)> (?P<epoch>-?\d+) [+-]\d{4}$")
 
 
@@ -99,12 +101,20 @@ def _count(field: str) -> int:
     return int(field) if field.isdigit() else 0  # "-" marks a binary file
 
 
-def parse_ident(line: str) -> tuple[str, str, str] | None:
+def parse_ident(line: str) -> Ident | None:
     """`git var GIT_AUTHOR_IDENT` output → (name, email, ISO UTC time); None if it is not one."""
     match = _IDENT.match(line.strip())
     if match is None:
         return None
     return match["name"], match["email"], iso_utc(match["epoch"])
+
+
+def parse_var_idents(out: str) -> tuple[Ident | None, Ident | None]:
+    """`git var -l` output → the author and the committer identity (each as `parse_ident` gives)."""
+    lines = out.splitlines()
+    idents = dict(line.split("=", 1) for line in lines if line.startswith("GIT_") and "=" in line)
+    author = parse_ident(idents.get("GIT_AUTHOR_IDENT", ""))
+    return author, parse_ident(idents.get("GIT_COMMITTER_IDENT", ""))
 
 
 def parse_patch_ids(out: str) -> dict[str, str]:
@@ -120,3 +130,13 @@ def parse_reflog(text: str) -> Iterator[tuple[str, str, str]]:
         fields = head.split(" ", 2)
         if len(fields) == 3:
             yield fields[0], fields[1], message
+
+
+def parse_worktree_roots(out: str) -> list[str]:
+    """`git worktree list --porcelain` output → the top directory of every worktree, as listed."""
+    return [line[len("worktree ") :] for line in out.splitlines() if line.startswith("worktree ")]
+
+
+def parse_commit_objects(out: str) -> list[str]:
+    """`git cat-file --batch-check=<BATCH_CHECK_FORMAT>` output → the names that are commits."""
+    return [line.split()[0] for line in out.splitlines() if line.endswith(" commit")]

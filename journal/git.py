@@ -140,11 +140,10 @@ def head(cwd: Path | str | None = None) -> Head:
 
 def worktrees(cwd: Path | str | None = None) -> list[Path]:
     """The real (symlink-resolved) top directories of every worktree of the repository."""
+    from journal import _gitparse
+
     out = try_run(["worktree", "list", "--porcelain"], cwd) or ""
-    roots = [
-        Path(line[len("worktree ") :]) for line in out.splitlines() if line.startswith("worktree ")
-    ]
-    return [root.resolve() for root in roots]
+    return [Path(root).resolve() for root in _gitparse.parse_worktree_roots(out)]
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -224,10 +223,7 @@ def staged(cwd: Path | str) -> CommitInfo:
     from journal import _gitparse
 
     files = _gitparse.parse_changes(run(["diff", "--cached", *_DIFF_ARGS], cwd))
-    lines = run(["var", "-l"], cwd).splitlines()
-    idents = dict(line.split("=", 1) for line in lines if line.startswith("GIT_") and "=" in line)
-    author = _gitparse.parse_ident(idents.get("GIT_AUTHOR_IDENT", ""))
-    committer = _gitparse.parse_ident(idents.get("GIT_COMMITTER_IDENT", ""))
+    author, committer = _gitparse.parse_var_idents(run(["var", "-l"], cwd))
     if author is None or committer is None:
         raise JournalError("git has no identity for this commit; set user.name and user.email")
     parents = [
@@ -314,12 +310,12 @@ def tips(cwd: Path | str, head_sha: str | None) -> list[str]:
 
 def existing_commits(cwd: Path | str, shas: Sequence[str]) -> list[str]:
     """The subset of `shas` that still name commits here (one `git cat-file` call)."""
+    from journal import _gitparse
+
     if not shas:
         return []
-    out = run(
-        ["cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd, stdin="\n".join(shas) + "\n"
-    )
-    return [line.split()[0] for line in out.splitlines() if line.endswith(" commit")]
+    query = ["cat-file", f"--batch-check={_gitparse.BATCH_CHECK_FORMAT}"]
+    return _gitparse.parse_commit_objects(run(query, cwd, stdin="\n".join(shas) + "\n"))
 
 
 def reachable(cwd: Path | str, rev: str = "HEAD", since: str | None = None) -> set[str]:

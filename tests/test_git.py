@@ -314,3 +314,20 @@ def test_config_get_and_set_are_local(repo: GitRepo, hermetic: Path) -> None:
     assert git.config_get(repo.path, "notes.rewriteRef") == "refs/notes/ai-journal"
     assert "refs/notes/ai-journal" in (repo.path / ".git" / "config").read_text()
     assert not (hermetic / ".gitconfig").exists()
+
+
+def test_worktrees_lists_every_root_resolved(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("first", {"a.txt": "a\n"})
+    tree = tmp_path / "tree with space"
+    repo.git("worktree", "add", "-q", str(tree), "-b", "side")
+    link = tmp_path / "link"
+    link.symlink_to(repo.path)
+    assert git.worktrees(link) == [repo.path.resolve(), tree.resolve()]
+
+
+def test_existing_commits_keeps_only_commit_names(repo: GitRepo) -> None:
+    first = repo.commit("first", {"a.txt": "a\n"})
+    blob = repo.git("rev-parse", f"{first}:a.txt").strip()
+    missing = "0" * 40
+    assert git.existing_commits(repo.path, [missing, first, blob]) == [first]
+    assert git.existing_commits(repo.path, []) == []
