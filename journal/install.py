@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from journal import __version__, git, state
+from journal import __version__, config_file, git, state
 from journal import config as config_mod
 from journal import precommit_config as pcc
 from journal.errors import JournalError
@@ -186,7 +186,7 @@ def init(
     top = paths.toplevel
     config_path = top / config_mod.CONFIG_PATH
     if not config_path.exists():
-        _write(report, config_path, config_toml(detect_timezone()))
+        _write(report, config_path, config_file.config_toml(config_file.detect_timezone()))
     config = config_mod.load(top)
     repo, rev = _hook_source(hook_repo, hook_rev, local)
     _add_precommit_entries(report, top / PRECOMMIT_CONFIG, repo, rev, local)
@@ -264,63 +264,3 @@ def _add_attributes(report: InitReport, path: Path, journal_dir: str) -> None:
     if text and not text.endswith("\n"):
         text += "\n"
     _write(report, path, text + "".join(line + "\n" for line in missing))
-
-
-# -- config.toml --------------------------------------------------------------------------------
-
-
-def config_toml(timezone: str) -> str:
-    """The documented config file: every key with its doc, defaults commented out, and the
-    machine's timezone set."""
-    lines = [
-        "# ai-journal configuration. Every key is optional; a commented line shows the default.",
-    ]
-    section = None
-    for key, default, doc in config_mod.documented_keys():
-        table, name = key.split(".", 1)
-        if table != section:
-            lines += ["", f"[{table}]"]
-            section = table
-        lines.append(f"# {doc}")
-        if key == "journal.timezone":
-            lines.append(f"{name} = {_toml(timezone)}")
-        else:
-            lines.append(f"# {name} = {_toml(default)}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml(value: object) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(_toml(item) for item in value) + "]"
-    return json.dumps(str(value))
-
-
-def detect_timezone(
-    environ: dict[str, str] | None = None, localtime: Path = Path("/etc/localtime")
-) -> str:
-    """The machine's IANA zone: from $TZ, else the /etc/localtime link; UTC when neither names one."""
-    env = os.environ if environ is None else environ
-    candidates = [env.get("TZ", "").lstrip(":")]
-    if localtime.is_symlink():
-        candidates.append(os.path.realpath(localtime))
-    for candidate in candidates:
-        name = candidate.split("zoneinfo/", 1)[-1]
-        if name and _is_zone(name):
-            return name
-    return "UTC"
-
-
-def _is_zone(name: str) -> bool:
-    from zoneinfo import ZoneInfo
-
-    try:
-        ZoneInfo(name)
-    except (ValueError, KeyError, OSError):
-        return False
-    return not name.startswith("/")

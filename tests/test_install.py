@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journal import __version__, config, events, git, install
+from journal import __version__, config, config_file, events, git, install
 from journal import precommit_config as pcc
 from journal.errors import JournalError
 from testing.git_repo import GitRepo
@@ -321,7 +321,7 @@ def test_init_sets_up_a_fresh_repository_and_is_idempotent(repo: GitRepo) -> Non
 
 
 def test_config_toml_documents_every_key_and_sets_the_timezone() -> None:
-    text = install.config_toml("Europe/Paris")
+    text = config_file.config_toml("Europe/Paris")
     assert config.from_mapping(tomllib.loads(text)) == config.Config(timezone="Europe/Paris")
     for key, _default, doc in config.documented_keys():
         assert f"# {doc}\n" in text
@@ -333,13 +333,13 @@ def test_config_toml_documents_every_key_and_sets_the_timezone() -> None:
 
 def test_detect_timezone(tmp_path: Path) -> None:
     missing = tmp_path / "localtime"
-    assert install.detect_timezone({"TZ": "America/New_York"}, missing) == "America/New_York"
-    assert install.detect_timezone({"TZ": ":Asia/Tokyo"}, missing) == "Asia/Tokyo"
+    assert config_file.detect_timezone({"TZ": "America/New_York"}, missing) == "America/New_York"
+    assert config_file.detect_timezone({"TZ": ":Asia/Tokyo"}, missing) == "Asia/Tokyo"
     link = tmp_path / "etc-localtime"
     link.symlink_to("/usr/share/zoneinfo/Europe/Berlin")
-    assert install.detect_timezone({"TZ": "Not/AZone"}, link) == "Europe/Berlin"
-    assert install.detect_timezone({}, link) == "Europe/Berlin"
-    assert install.detect_timezone({}, missing) == "UTC"
+    assert config_file.detect_timezone({"TZ": "Not/AZone"}, link) == "Europe/Berlin"
+    assert config_file.detect_timezone({}, link) == "Europe/Berlin"
+    assert config_file.detect_timezone({}, missing) == "UTC"
 
 
 def test_init_with_a_local_path_repo_pins_its_head(repo: GitRepo, tmp_path: Path) -> None:
