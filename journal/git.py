@@ -213,8 +213,9 @@ def patch_ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
     return _gitparse.parse_patch_ids(out.decode("ascii", errors="replace"))
 
 
-def staged(cwd: Path | str) -> CommitInfo:
-    """The commit being made, seen from the pre-commit stage: the index against HEAD.
+def staged(cwd: Path | str, *, amend: bool = False) -> CommitInfo:
+    """The commit being made, seen from the pre-commit stage: the index against HEAD (against
+    HEAD's parents when it amends HEAD).
 
     The index is the one git tells the hook about (GIT_INDEX_FILE, e.g. the temporary index of
     `git commit <paths>`). Dates come from `git var`, which honours GIT_AUTHOR_DATE and
@@ -222,14 +223,18 @@ def staged(cwd: Path | str) -> CommitInfo:
     """
     from journal import _gitparse
 
-    files = _gitparse.parse_changes(run(["diff", "--cached", *_DIFF_ARGS], cwd))
+    base = _amend_base(cwd) if amend else []
+    files = _gitparse.parse_changes(run(["diff", "--cached", *_DIFF_ARGS, *base], cwd))
     author, committer = _gitparse.parse_var_idents(run(["var", "-l"], cwd))
     if author is None or committer is None:
         raise JournalError("git has no identity for this commit; set user.name and user.email")
-    parents = [
-        try_run(["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], cwd) or ""
-        for ref in ("HEAD", "MERGE_HEAD")
-    ]
+    if amend:
+        parents = run(["rev-parse", "HEAD^@"], cwd).split()
+    else:
+        refs = ("HEAD", "MERGE_HEAD")
+        parents = [
+            try_run(["rev-parse", "-q", "--verify", f"{r}^{{commit}}"], cwd) or "" for r in refs
+        ]
     return CommitInfo(
         sha="",
         parents=tuple(p.strip() for p in parents if p.strip()),
@@ -240,6 +245,14 @@ def staged(cwd: Path | str) -> CommitInfo:
         committed=committer[2],
         files=files,
     )
+
+
+def _amend_base(cwd: Path | str) -> list[str]:
+    """What an amend of HEAD is compared with: its first parent, or the empty tree for a root."""
+    parent = try_run(["rev-parse", "-q", "--verify", "HEAD^1"], cwd)
+    if parent:
+        return [parent.strip()]
+    return [run(["hash-object", "-t", "tree", "--stdin"], cwd, stdin="").strip()]
 
 
 def is_ancestor(cwd: Path | str, ancestor: str, descendant: str) -> bool:

@@ -91,12 +91,10 @@ class _Run:
 
     def pending(self) -> git.CommitInfo:
         """The commit being made; an amend takes HEAD's parents and hides HEAD, which it replaces."""
-        pending = self.without_own_files(git.staged(self.paths.toplevel))
-        if self.head.sha and invocation.amending():
-            replaced = git.commits(self.paths.toplevel, rev="HEAD", limit=1)
+        amend = bool(self.head.sha) and invocation.amending()
+        if amend and self.head.sha:
             self.hidden.add(self.head.sha)
-            return pending._replace(parents=replaced[0].parents if replaced else ())
-        return pending
+        return self.without_own_files(git.staged(self.paths.toplevel, amend=amend))
 
     def without_own_files(self, commit: git.CommitInfo) -> git.CommitInfo:
         return commit._replace(files=tuple(f for f in commit.files if not self.own_file(f.path)))

@@ -331,3 +331,16 @@ def test_existing_commits_keeps_only_commit_names(repo: GitRepo) -> None:
     missing = "0" * 40
     assert git.existing_commits(repo.path, [missing, first, blob]) == [first]
     assert git.existing_commits(repo.path, []) == []
+
+
+def test_staged_amend_compares_with_heads_parents(repo: GitRepo) -> None:
+    root = repo.commit("root", {"a.txt": "a\n"})
+    assert [f.path for f in git.staged(repo.path, amend=True).files] == ["a.txt"]
+    assert git.staged(repo.path, amend=True).parents == ()
+    repo.commit("second", {"b.txt": "b\n"})
+    (repo.path / "c.txt").write_text("c\n")
+    repo.git("add", "c.txt")
+    amend = git.staged(repo.path, amend=True)
+    assert [f.path for f in amend.files] == ["b.txt", "c.txt"]
+    assert amend.parents == (root,)
+    assert [f.path for f in git.staged(repo.path).files] == ["c.txt"]

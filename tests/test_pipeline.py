@@ -136,7 +136,7 @@ def test_amend_replaces_the_old_commit(hooked: GitRepo, codex_home: CodexHome) -
     amended = hooked.commit("Change app (amended)", when=hooked.clock, extra=("--amend",))
     own_journal = _tracked(hooked, amended)["docs/ai-journal/2026-02-23.md"]
     assert first[:7] not in own_journal  # the amend's own journal never cites what it replaces
-    assert "this commit (pending)" in own_journal
+    assert "**this commit (pending)** · 1 file, +1 −1" in own_journal
     hooked.commit("Next", {"notes.txt": "n\n"}, when=hooked.clock + timedelta(minutes=5))
 
     journal = _tracked(hooked)["docs/ai-journal/2026-02-23.md"]
