@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from journal.git import CommitInfo, FileStat
+from journal.git import CommitInfo, CommitPatch, FileStat
 
 RECORD = "\x1e"
 FIELD = "\x1f"
@@ -140,3 +140,136 @@ def parse_worktree_roots(out: str) -> list[str]:
 def parse_commit_objects(out: str) -> list[str]:
     """`git cat-file --batch-check=<BATCH_CHECK_FORMAT>` output → the names that are commits."""
     return [line.split()[0] for line in out.splitlines() if line.endswith(" commit")]
+
+
+# --- patches of rewritten commits (journal.rewrite) ------------------------------------------------
+
+PATCH_META = "meta "  # the line after `commit <sha>`: parents, then the author identity and time
+Change = tuple[str, str, str]  # (path, "+" | "-" | "=", line); "=" marks a change without lines
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+class _RawPatch:
+    """One commit of `git log -p --format='commit %H%nmeta %P%x1f%an%x1f%ae%x1f%ad' --date=raw`."""
+
+    def __init__(self, sha: str) -> None:
+        self.sha = sha
+        self.parents: tuple[str, ...] = ()
+        self.author = ""  # name, email, epoch and zone: what pick, reword and squash keep
+        self.changes: list[Change] = []
+
+    def read_meta(self, meta: str) -> None:
+        parents, _, self.author = meta.partition("\x1f")
+        self.parents = tuple(parents.split())
+
+
+def parse_patches(out: bytes, patch_ids: dict[str, str]) -> list[CommitPatch]:
+    """Commits of a patch log with their added (`+`) and removed (`-`) lines per path; a file
+    changed without any line (binary, mode, pure rename, empty file) gives one `=` change holding
+    its extended header (which names the blobs)."""
+    patches: list[_RawPatch] = []
+    file = _FilePatch("")
+    for raw in out.split(b"\n"):
+        line = raw.decode("utf-8", errors="surrogateescape")
+        if line.startswith("commit ") and _is_commit_header(line):
+            file.close(patches)
+            patches.append(_RawPatch(line[7:].split(" ", 1)[0]))
+            file = _FilePatch("")
+        elif patches and not patches[-1].author and line.startswith(PATCH_META):
+            patches[-1].read_meta(line[len(PATCH_META) :])
+        elif line.startswith("diff --git "):
+            file.close(patches)
+            file = _FilePatch(_header_path(line[len("diff --git ") :]))
+        else:
+            file.feed(line)
+    file.close(patches)
+    return [
+        CommitPatch(p.sha, p.parents, p.author, tuple(p.changes), patch_ids.get(p.sha))
+        for p in patches
+    ]
+
+
+def _is_commit_header(line: str) -> bool:
+    sha = line[7:].split(" ", 1)[0]
+    return len(sha) in (40, 64) and not sha.strip("0123456789abcdef")
+
+
+class _FilePatch:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.in_hunk = False
+        self.header: list[str] = []
+        self.lines: list[Change] = []
+
+    def feed(self, line: str) -> None:
+        if not self.path:
+            return
+        if line.startswith("@@"):
+            self.in_hunk = True
+        elif self.in_hunk and line[:1] in ("+", "-"):
+            self.lines.append((self.path, line[0], line[1:]))
+        elif not self.in_hunk and line:
+            if line.startswith(("rename to ", "copy to ")):
+                self.path = c_unquote(line.split(" to ", 1)[1])
+            if not line.startswith(("--- ", "+++ ")):
+                self.header.append(line)
+
+    def close(self, patches: list[_RawPatch]) -> None:
+        if not self.path or not patches:
+            return
+        patches[-1].changes.extend(self.lines or [(self.path, "=", "\n".join(self.header))])
+
+
+def _header_path(rest: str) -> str:
+    """The new path of `diff --git a/<old> b/<new>` (renames are corrected by `rename to`)."""
+    if rest.startswith('"'):
+        end = _quoted_end(rest)
+        rest = rest[end + 1 :].lstrip(" ")
+        return c_unquote(rest)[2:] if rest.startswith('"') else rest[2:]
+    half = (len(rest) - 1) // 2  # "a/<p> b/<p>": both halves have the same length
+    return rest[half + 1 :][2:]
+
+
+def _quoted_end(text: str) -> int:
+    pos = 1
+    while pos < len(text) and text[pos] != '"':
+        pos += 2 if text[pos] == "\\" else 1
+    return pos
+
+
+def c_unquote(text: str) -> str:
+    """A path as git prints it: C-quoted (with octal UTF-8 bytes) when it holds unusual bytes."""
+    if not (text.startswith('"') and text.endswith('"') and len(text) >= 2):
+        return text
+    out = bytearray()
+    body, pos = text[1:-1], 0
+    while pos < len(body):
+        char = body[pos]
+        if char != "\\" or pos + 1 >= len(body):
+            out += char.encode("utf-8", errors="surrogateescape")
+            pos += 1
+        elif body[pos + 1] in _C_ESCAPES:
+            out.append(_C_ESCAPES[body[pos + 1]])
+            pos += 2
+        else:
+            out.append(int(body[pos + 1 : pos + 4], 8))
+            pos += 4
+    return out.decode("utf-8", errors="surrogateescape")
+
+
+def parse_batch_blobs(out: bytes, specs: list[str]) -> dict[str, bytes | None]:
+    """`git cat-file --batch` output for `specs` (one answer each, in order) → {spec: content or
+    None when missing or not a blob}."""
+    found: dict[str, bytes | None] = {}
+    pos = 0
+    for spec in specs:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode("utf-8", errors="replace").split()
+        pos = end + 1
+        if len(header) == 3 and header[1] in ("blob", "commit", "tree", "tag"):
+            size = int(header[2])
+            found[spec] = out[pos : pos + size] if header[1] == "blob" else None
+            pos += size + 1
+        else:
+            found[spec] = None
+    return found

@@ -337,3 +337,53 @@ def reachable(cwd: Path | str, rev: str = "HEAD", since: str | None = None) -> s
         return set()
     args = ["rev-list", *([f"--since={since}"] if since else []), "--end-of-options", rev, "--"]
     return set(run(args, cwd).split())
+
+
+# --- rewrites (journal.rewrite) -------------------------------------------------------------------
+
+_PATCH_FORMAT = "--format=commit %H%nmeta %P%x1f%an%x1f%ae%x1f%ad"
+
+
+class CommitPatch(NamedTuple):
+    sha: str
+    parents: tuple[str, ...]
+    author: str  # name, email, epoch and zone: what pick, reword, edit and a squash's target keep
+    changes: tuple[tuple[str, str, str], ...]  # (path, "+" | "-" | "=", line), see _gitparse
+    patch_id: str | None  # `git patch-id --stable`; None for merges and empty commits
+
+
+def commit_patches(cwd: Path | str, shas: Sequence[str]) -> list[CommitPatch]:
+    """The patches of many commits from one `git log -p` (renames found), with their
+    `git patch-id --stable` computed from that same output; merges have no changes."""
+    from journal import _gitparse
+
+    if not shas:
+        return []
+    log = ["log", "-p", "--no-walk=unsorted", "--stdin", _PATCH_FORMAT, "--date=raw", "--root"]
+    log += ["-M", "--no-relative", "--no-ext-diff", "--no-textconv", "--no-color"]
+    log += ["--no-show-signature"]
+    out = run_bytes(log, cwd, "".join(f"{sha}\n" for sha in shas).encode())
+    ids = run_bytes(["patch-id", "--stable"], cwd, out).decode("ascii", errors="replace")
+    return _gitparse.parse_patches(out, _gitparse.parse_patch_ids(ids))
+
+
+def rev_range(cwd: Path | str, include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """Commits reachable from `include` but from none of `exclude`, parents before children."""
+    args = ["rev-list", "--reverse", "--topo-order", *include, *(f"^{sha}" for sha in exclude)]
+    return run([*args, "--"], cwd).split()
+
+
+def merge_base(cwd: Path | str, one: str, other: str) -> str | None:
+    found = try_run(["merge-base", one, other], cwd)
+    return found.strip() or None if found else None
+
+
+def blobs(cwd: Path | str, specs: Sequence[str]) -> dict[str, bytes | None]:
+    """{`<commit>:<path>`: the file's bytes, or None when absent} from one `git cat-file --batch`."""
+    from journal import _gitparse
+
+    asked = [spec for spec in dict.fromkeys(specs) if "\n" not in spec]
+    if not asked:
+        return {}
+    out = run_bytes(["cat-file", "--batch"], cwd, "".join(f"{s}\n" for s in asked).encode())
+    return _gitparse.parse_batch_blobs(out, asked)

@@ -1,0 +1,243 @@
+"""Rewrite maps through real git with the native hooks installed: one test per quirk of git 2.39
+(the mechanics note, §7.15), each checking the map built from the recorded post-rewrite event and
+the one `from_reflog` rebuilds without it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from journal import rewrite_build
+from journal.rewrite import Kind, RewriteMap, summary_line
+from testing import history
+from testing.git_repo import GitRepo
+
+R, S, D, A, N = Kind.REWRITTEN, Kind.SQUASHED, Kind.DROPPED, Kind.ABSORBED, Kind.NOOP
+
+
+@pytest.fixture
+def hooked(repo: GitRepo) -> GitRepo:
+    return history.with_native_hooks(repo)
+
+
+def _event(repo: GitRepo) -> dict[str, Any]:
+    found = history.rewrite_events(repo)
+    assert found, "no post-rewrite event was recorded"
+    return found[-1]
+
+
+def _event_map(repo: GitRepo) -> RewriteMap:
+    return rewrite_build.from_event(repo.path, _event(repo))
+
+
+def _topic(repo: GitRepo, names: tuple[str, ...] = ("t1", "t2", "t3")) -> dict[str, str]:
+    """main: base; topic: one commit per name (its own file); main moves on with `up`."""
+    repo.commit("base", {"base.txt": "base\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    olds = history.commits(repo, names)
+    repo.git("checkout", "-q", "main")
+    repo.commit("up", {"up.txt": "up\n"})
+    repo.git("checkout", "-q", "topic")
+    return olds
+
+
+def _new(repo: GitRepo, subject: str, branch: str = "topic") -> str:
+    out = repo.git("log", "--format=%H %s", f"main..{branch}").splitlines()
+    found = [line.split(" ", 1)[0] for line in out if line.split(" ", 1)[1] == subject]
+    assert len(found) == 1, (subject, out)
+    return found[0]
+
+
+def _both(repo: GitRepo, old_tip: str, branch: str = "topic") -> RewriteMap:
+    """The event's map, after checking that the reflog rebuilds the same one."""
+    from_event = _event_map(repo)
+    from_reflog = rewrite_build.from_reflog(repo.path, branch, old_tip)
+    assert from_reflog is not None
+    assert from_reflog.pairs() == from_event.pairs()
+    assert from_reflog.grown == from_event.grown
+    return from_event
+
+
+# -- rebase -i: reorder, edit, squash, fixup, drop ------------------------------------------------
+
+
+def test_reorder_squash_fixup_drop_and_edit_in_one_rebase(hooked: GitRepo) -> None:
+    """The worked experiment m1: every kind of todo line at once, with a user amend at the stop."""
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    repo.commit("add shared", {"shared.txt": "shared\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    old = history.commits(repo, ("t1", "t2", "t3", "t4", "t5"))
+    old["fx"] = repo.commit("fixup! t2", {"t2.txt": "t2\nfixed\n"})
+    old_tip = repo.head()
+    repo.git("checkout", "-q", "main")
+    repo.commit("m1 upstream", {"up.txt": "up\n"})
+    repo.git("checkout", "-q", "topic")
+    todo = [("pick", old["t1"]), ("edit", old["t3"]), ("pick", old["t2"])]
+    todo += [("fixup", old["fx"]), ("squash", old["t4"]), ("drop", old["t5"])]
+    history.rebase(repo, "main", todo=todo)
+    repo.commit("t3 (edited)", {"t3.txt": "t3\nedited\n"}, extra=("--amend",))
+    repo.git("rebase", "--continue", env=history.rebase_env(repo))
+
+    assert [e["command"] for e in history.rewrite_events(repo)] == ["rebase"]
+    t1, t3, t2 = (_new(repo, s) for s in ("t1", "t3 (edited)", "t2"))
+    rmap = _both(repo, old_tip)
+    assert rmap.pairs() == {
+        old["t1"]: (t1, R),
+        old["t3"]: (t3, R),
+        old["t2"]: (t2, S),
+        old["fx"]: (t2, S),
+        old["t4"]: (t2, S),
+        old["t5"]: (None, D),
+    }
+    assert rmap.grown == {t3}  # the edit added a line no old commit brought
+    assert summary_line(rmap) == "rebase rewrote 6 commits (2 remapped, 3 squashed, 1 dropped)"
+    assert (rmap.old_tip, rmap.new_tip) == (old_tip, repo.head())
+
+
+def test_squash_and_fixup_steps_record_only_the_final_map(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo, ("t1", "t2"))
+    old["fx"] = repo.commit("fixup! t1", {"t1.txt": "t1\nfixed\n"}, extra=())
+    old_tip = repo.head()
+    todo = [("pick", old["t1"]), ("fixup", old["fx"]), ("squash", old["t2"])]
+    history.rebase(repo, "main", todo=todo)
+    (event,) = history.rewrite_events(repo)  # no `amend` event for the intermediate steps
+    assert event["command"] == "rebase"
+    folded = repo.head()
+    assert _both(repo, old_tip).pairs() == dict.fromkeys(old.values(), (folded, S))
+
+
+def test_autosquash_folds_a_fixup_commit(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo, ("t1", "t2"))
+    repo.write({"t1.txt": "t1\nfixed\n"})
+    repo.git("add", "t1.txt")
+    repo.git("commit", "-q", "--fixup", old["t1"], env=repo.date_env(repo.tick()))
+    old["fx"] = repo.head()
+    old_tip = repo.head()
+    repo.git(
+        "rebase",
+        "-i",
+        "--autosquash",
+        "main",
+        env={**history.rebase_env(repo), "GIT_SEQUENCE_EDITOR": "true"},
+    )
+    t1, t2 = _new(repo, "t1"), _new(repo, "t2")
+    assert _both(repo, old_tip).pairs() == {
+        old["t1"]: (t1, S),
+        old["fx"]: (t1, S),
+        old["t2"]: (t2, R),
+    }
+
+
+def test_edit_stop_amend_maps_the_original_to_the_amended_commit(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo, ("t1", "t2"))
+    old_tip = repo.head()
+    history.rebase(repo, "main", todo=[("edit", old["t1"]), ("pick", old["t2"])])
+    repo.commit("t1, reworked", {"t1.txt": "t1 reworked\n"}, extra=("--amend",))
+    repo.git("rebase", "--continue", env=history.rebase_env(repo))
+    t1 = _new(repo, "t1, reworked")
+    rmap = _both(repo, old_tip)
+    assert rmap.pairs() == {old["t1"]: (t1, R), old["t2"]: (_new(repo, "t2"), R)}
+    assert rmap.grown == {t1}
+
+
+# -- commits git maps wrongly: --skip, already upstream -------------------------------------------
+
+
+def _conflicting_topic(repo: GitRepo, skipped_at: int) -> tuple[dict[str, str], str]:
+    """topic: t1, t2, t3 (own files), with the one at `skipped_at` rewriting shared.txt's line,
+    which main rewrites too."""
+    repo.commit("base", {"shared.txt": "a\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    old = {}
+    for index, name in enumerate(("t1", "t2", "t3")):
+        files = {f"{name}.txt": f"{name}\n"}
+        if index == skipped_at:
+            files["shared.txt"] = "topic\n"
+        old[name] = repo.commit(name, files)
+    old_tip = repo.head()
+    repo.git("checkout", "-q", "main")
+    repo.commit("up", {"shared.txt": "main\n"})
+    repo.git("checkout", "-q", "topic")
+    return old, old_tip
+
+
+@pytest.mark.parametrize("skipped_at", [0, 1])
+def test_a_skipped_commit_is_dropped_not_mapped_to_the_head_of_the_moment(
+    hooked: GitRepo, skipped_at: int
+) -> None:
+    repo = hooked
+    old, old_tip = _conflicting_topic(repo, skipped_at)
+    history.rebase(repo, "main", check=False)  # stops on the conflict
+    repo.git("rebase", "--skip", env=history.rebase_env(repo))
+    skipped = ("t1", "t2")[skipped_at]
+    raw = dict(_event(repo)["pairs"])
+    assert raw[old[skipped]] == (
+        repo.git("rev-parse", "main").strip() if skipped_at == 0 else _new(repo, "t1")
+    )
+    rmap = _both(repo, old_tip)
+    kept = [n for n in ("t1", "t2", "t3") if n != skipped]
+    assert rmap.pairs() == {old[skipped]: (None, D)} | {old[n]: (_new(repo, n), R) for n in kept}
+    assert rmap.get(old[skipped]).via == "git"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("position", [0, 1])
+def test_a_commit_dropped_as_already_upstream_is_absorbed(hooked: GitRepo, position: int) -> None:
+    """Its change is a part of an upstream commit (so the patch-ids differ); git 2.39 maps it to
+    the commit picked before it (or to onto)."""
+    repo = hooked
+    repo.commit("base", {"f.txt": "1\n2\n3\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    names = ["t1", "t3"]
+    names.insert(position, "dup")
+    old = {}
+    for name in names:
+        files = {"f.txt": "1\n2\nX\n3\n"} if name == "dup" else {f"{name}.txt": f"{name}\n"}
+        old[name] = repo.commit(name, files)
+    old_tip = repo.head()
+    repo.git("checkout", "-q", "main")
+    upstream = repo.commit("upstream has X and more", {"f.txt": "0\n1\n2\nX\n3\nY\n"})
+    repo.git("checkout", "-q", "topic")
+    history.rebase(repo, "main")
+    claimed = dict(_event(repo)["pairs"])[old["dup"]]
+    assert claimed == (upstream if position == 0 else _new(repo, "t1"))
+    rmap = _both(repo, old_tip)
+    assert rmap.pairs() == {
+        old["dup"]: (None, A),
+        old["t1"]: (_new(repo, "t1"), R),
+        old["t3"]: (_new(repo, "t3"), R),
+    }
+    assert summary_line(rmap) == "rebase rewrote 3 commits (2 remapped, 1 already upstream)"
+
+
+def test_a_commit_whose_patch_is_upstream_is_absorbed_though_git_does_not_list_it(
+    hooked: GitRepo,
+) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    old = history.commits(repo, ("t1", "t2"))
+    old_tip = repo.head()
+    repo.git("checkout", "-q", "main")
+    repo.git("cherry-pick", old["t1"], env=repo.date_env(repo.tick()))
+    repo.git("checkout", "-q", "topic")
+    history.rebase(repo, "main")
+    assert old["t1"] not in dict(_event(repo)["pairs"])
+    assert _both(repo, old_tip).pairs() == {old["t1"]: (None, A), old["t2"]: (_new(repo, "t2"), R)}
+
+
+def test_conflict_resolved_then_continue_keeps_the_commit(hooked: GitRepo) -> None:
+    repo = hooked
+    old, old_tip = _conflicting_topic(repo, 0)
+    history.rebase(repo, "main", check=False)
+    repo.write({"shared.txt": "main and topic\n"})
+    repo.git("add", "shared.txt")
+    repo.git("rebase", "--continue", env=history.rebase_env(repo))
+    rmap = _both(repo, old_tip)
+    t1 = _new(repo, "t1")
+    assert rmap.pairs() == {old[n]: (_new(repo, n), R) for n in ("t1", "t2", "t3")}
+    assert rmap.grown == {t1}  # the resolution is a person's work
