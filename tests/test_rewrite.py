@@ -4,12 +4,15 @@ the one `from_reflog` rebuilds without it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from journal import rewrite_build
-from journal.rewrite import Kind, RewriteMap, summary_line
+from journal.rewrite import Kind, RewriteMap, resolve, summary_line
 from testing import history
 from testing.git_repo import GitRepo
 
@@ -241,3 +244,250 @@ def test_conflict_resolved_then_continue_keeps_the_commit(hooked: GitRepo) -> No
     t1 = _new(repo, "t1")
     assert rmap.pairs() == {old[n]: (_new(repo, n), R) for n in ("t1", "t2", "t3")}
     assert rmap.grown == {t1}  # the resolution is a person's work
+
+
+# -- backends and options -------------------------------------------------------------------------
+
+
+def test_apply_backend_runs_the_hook_before_the_branch_moves(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo)
+    old_tip = repo.head()
+    repo.git("rebase", "-q", "--apply", "main", env=history.rebase_env(repo))
+    event = _event(repo)
+    assert event["source"] == "stdin"
+    rmap = _both(repo, old_tip)
+    assert rmap.pairs() == {sha: (_new(repo, name), R) for name, sha in old.items()}
+    assert (rmap.old_tip, rmap.new_tip) == (old_tip, repo.head())
+
+
+def test_apply_backend_map_while_the_branch_has_not_moved(hooked: GitRepo) -> None:
+    """What the hook itself sees: HEAD detached on the new commits, the branch still old; the
+    span of the rebase comes from HEAD's `(start)` entry and ORIG_HEAD."""
+    repo = hooked
+    old = _topic(repo)
+    old_tip = repo.head()
+    repo.git("rebase", "-q", "--apply", "main", env=history.rebase_env(repo))
+    new_tip = repo.head()
+    repo.git("update-ref", "refs/heads/topic", old_tip)  # as it was while post-rewrite ran
+    repo.git("checkout", "-q", "--detach", new_tip)
+    rmap = _event_map(repo)
+    assert rmap.pairs() == {sha: (_new(repo, name, new_tip), R) for name, sha in old.items()}
+    assert (rmap.old_tip, rmap.new_tip) == (old_tip, new_tip)
+
+
+def test_update_refs_moves_side_branches_after_the_hook(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo)
+    repo.git("branch", "part", old["t1"])
+    old_tip = repo.head()
+    history.rebase(repo, "--update-refs", "main")
+    rmap = _both(repo, old_tip)
+    assert rmap.pairs() == {sha: (_new(repo, name), R) for name, sha in old.items()}
+    assert resolve(rmap, old["t1"]) == history.tip(repo, "part")
+    assert "rewritten during rebase" in repo.git("reflog", "show", "-1", "part")
+    part = rewrite_build.from_reflog(repo.path, "part", old["t1"])  # its reflog has no (finish)
+    assert part is not None
+    assert part.pairs() == {old["t1"]: (_new(repo, "t1"), R)}
+
+
+def test_autostash_is_reapplied_after_the_map_was_taken(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo)
+    old_tip = repo.head()
+    repo.write({"t1.txt": "t1\nwork in progress\n"})
+    history.rebase(repo, "--autostash", "main")
+    assert (repo.path / "t1.txt").read_text() == "t1\nwork in progress\n"
+    assert _both(repo, old_tip).pairs() == {sha: (_new(repo, n), R) for n, sha in old.items()}
+
+
+def test_rebase_abort_changes_nothing(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo)
+    old_tip = repo.head()
+    history.rebase(repo, "main", todo=[("edit", old["t1"]), ("pick", old["t2"])])
+    repo.git("rebase", "--abort")
+    assert history.rewrite_events(repo) == []
+    assert repo.head() == old_tip
+    assert not rewrite_build.diverged(repo.path, old_tip, history.tip(repo, "topic"))
+    assert rewrite_build.from_reflog(repo.path, "topic", old_tip) is None
+
+
+def test_pull_rebase_from_a_bare_remote(hooked: GitRepo, tmp_path: Path) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    remote = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", "-b", "main", str(remote))
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main")
+    other = GitRepo(tmp_path / "other", repo.clock)
+    repo.git("clone", "-q", str(remote), str(other.path))
+    other.commit("theirs", {"theirs.txt": "theirs\n"})
+    other.git("push", "-q", "origin", "main")
+    old = history.commits(repo, ("l1", "l2"))
+    old_tip = repo.head()
+    repo.git("pull", "-q", "--rebase", "origin", "main", env=history.rebase_env(repo))
+    assert "pull" in repo.git("reflog", "show", "-1", "main")
+    rmap = _both(repo, old_tip, "main")
+    new = dict(
+        line.split(" ", 1)[::-1] for line in repo.git("log", "-2", "--format=%H %s").splitlines()
+    )
+    assert rmap.pairs() == {sha: (new[name], R) for name, sha in old.items()}
+    reflog_map = rewrite_build.from_reflog(repo.path, "main", old_tip)
+    assert reflog_map is not None
+    assert reflog_map.command == "pull"
+
+
+# -- amends -----------------------------------------------------------------------------------------
+
+
+def test_amend_maps_the_commit_to_its_amended_self(hooked: GitRepo) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    old = repo.commit("one", {"a.txt": "a\n"})
+    new = repo.commit("one, amended", {"a.txt": "a\nb\n"}, extra=("--amend",))
+    rmap = _both(repo, old, "main")
+    assert rmap.pairs() == {old: (new, R)}
+    assert rmap.grown == {new}
+    assert summary_line(rmap) == "amend rewrote 1 commit (1 remapped)"
+
+
+def test_noop_amend_maps_a_commit_to_itself(hooked: GitRepo) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    old = repo.commit("one", {"a.txt": "a\n"})
+    repo.git("commit", "-q", "--amend", "--no-edit", env=repo.date_env(repo.clock))
+    assert repo.head() == old
+    rmap = _event_map(repo)
+    assert rmap.pairs() == {old: (old, N)}
+    assert not rmap.changed
+    assert summary_line(rmap) == "amend rewrote 1 commit (1 unchanged)"
+    assert resolve(rmap, old) == old
+    assert rewrite_build.from_reflog(repo.path, "main", old) is None  # nothing moved
+
+
+def test_amend_from_a_subdirectory(hooked: GitRepo) -> None:
+    repo = hooked
+    repo.commit("base", {"sub/deep/a.txt": "a\n"})
+    old = repo.commit("two", {"sub/deep/a.txt": "a\nb\n"})
+    (repo.path / "sub" / "deep" / "a.txt").write_text("a\nb\nc\n")
+    sub = repo.path / "sub" / "deep"
+    subprocess_env = {**os.environ, **repo.date_env(repo.tick())}
+    subprocess.run(
+        ["git", "commit", "-qa", "--amend", "--no-edit"], cwd=sub, env=subprocess_env, check=True
+    )
+    new = repo.head()
+    assert rewrite_build.from_event(sub, _event(repo)).pairs() == {old: (new, R)}
+    assert _both(repo, old, "main").pairs() == {old: (new, R)}
+
+
+def test_an_amend_of_a_rebased_commit_resolves_through_both(
+    hooked: GitRepo, tmp_path: Path
+) -> None:
+    repo = hooked
+    old = _topic(repo, ("t1", "t2"))
+    old_tip = repo.head()
+    history.rebase(repo, "main")
+    rebased = rewrite_build.from_event(repo.path, _event(repo))
+    rebased_tip = repo.head()
+    amended = repo.commit("t2 again", {"t2.txt": "t2\nmore\n"}, extra=("--amend",))
+    maps = [rebased, _event_map(repo)]
+    assert resolve(maps, old["t2"]) == amended
+    assert resolve(maps, rebased_tip) == amended
+    assert resolve(maps, old["t1"]) == _new(repo, "t1")
+    assert resolve(maps, amended) == amended
+    composed = rewrite_build.from_reflog(repo.path, "topic", old_tip)  # no hook needed
+    assert composed is not None
+    assert composed.pairs()[old["t2"]] == (amended, R)
+    assert composed.pairs()[rebased_tip] == (amended, R)
+    assert composed.grown == {amended}
+
+
+# -- new commits, not rewrites --------------------------------------------------------------------
+
+
+def _diverging_side(repo: GitRepo) -> str:
+    """main and side both rewrite shared.txt's line; returns main's tip."""
+    repo.commit("base", {"shared.txt": "a\n"})
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side", {"shared.txt": "side\n", "side.txt": "side\n"})
+    repo.git("checkout", "-q", "main")
+    return repo.commit("main", {"shared.txt": "main\n"})
+
+
+def test_conflicted_merge_then_commit_is_a_new_commit_not_a_rewrite(hooked: GitRepo) -> None:
+    repo = hooked
+    main_tip = _diverging_side(repo)
+    repo.git("merge", "-q", "side", check=False)
+    repo.write({"shared.txt": "main and side\n"})
+    repo.git("add", "shared.txt")
+    repo.git("commit", "-q", "--no-edit", env=repo.date_env(repo.tick()))
+    assert len(repo.git("rev-list", "--parents", "-n1", "HEAD").split()) == 3
+    assert history.rewrite_events(repo) == []
+    assert not rewrite_build.diverged(repo.path, main_tip, repo.head())
+    assert rewrite_build.from_reflog(repo.path, "main", main_tip) is None
+
+
+def test_squash_merge_then_commit_is_a_new_commit_not_a_rewrite(hooked: GitRepo) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    repo.git("checkout", "-q", "-b", "side")
+    side_tip = repo.commit("side", {"side.txt": "side\n"})
+    repo.git("checkout", "-q", "main")
+    main_tip = repo.commit("main", {"main.txt": "main\n"})
+    repo.git("merge", "-q", "--squash", "side")
+    repo.git("commit", "-q", "-m", "squashed side", env=repo.date_env(repo.tick()))
+    assert history.rewrite_events(repo) == []
+    assert rewrite_build.from_reflog(repo.path, "main", main_tip) is None
+    assert rewrite_build.from_reflog(repo.path, "side", side_tip) is None
+
+
+# -- worktrees and moves without a hook ----------------------------------------------------------
+
+
+def test_rebase_in_a_linked_worktree(hooked: GitRepo, tmp_path: Path) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    linked = GitRepo(tmp_path / "linked", repo.clock)
+    repo.git("worktree", "add", "-q", "-b", "topic", str(linked.path))
+    old = history.commits(linked, ("t1", "t2"))
+    old_tip = linked.head()
+    repo.clock = linked.clock
+    repo.commit("up", {"up.txt": "up\n"})
+    linked.clock = repo.clock
+    history.rebase(linked, "main", todo=[("pick", old["t2"]), ("drop", old["t1"])])
+    (event,) = history.rewrite_events(repo)
+    assert Path(event["worktree"]).resolve() == linked.path.resolve()
+    rmap = _both(repo, old_tip)  # asked from the main worktree
+    assert rmap.pairs() == {old["t2"]: (_new(repo, "t2"), R), old["t1"]: (None, D)}
+
+
+def test_reset_and_recommit_without_a_hook_is_matched_by_content(hooked: GitRepo) -> None:
+    """`reset --soft HEAD~1` + commit is an amend in effect; `reset --hard` drops a commit."""
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    kept = repo.commit("kept", {"kept.txt": "kept\n"})
+    lost = repo.commit("lost", {"lost.txt": "lost\n"})
+    old_tip = repo.head()
+    repo.git("reset", "-q", "--hard", "HEAD~2")
+    repo.commit("kept again", {"kept.txt": "kept\nmore\n"})
+    assert history.rewrite_events(repo) == []
+    rmap = rewrite_build.from_reflog(repo.path, "main", old_tip)
+    assert rmap is not None
+    assert rmap.command == "commit"
+    assert rmap.pairs() == {kept: (repo.head(), R), lost: (None, D)}
+    assert rmap.get(kept).via == "contained"  # type: ignore[union-attr]
+
+
+def test_branch_force_moved_elsewhere(hooked: GitRepo) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    old = history.commits(repo, ("t1",))
+    repo.git("checkout", "-q", "-b", "other", "HEAD~1")
+    picked = repo.git("cherry-pick", old["t1"], env=repo.date_env(repo.tick())) and repo.head()
+    repo.git("branch", "-f", "main", "other")
+    rmap = rewrite_build.from_reflog(repo.path, "main", old["t1"])
+    assert rmap is not None
+    assert rmap.command == "branch"
+    assert rmap.pairs() == {old["t1"]: (picked, R)}
+    assert rmap.get(old["t1"]).via == "patch-id"  # type: ignore[union-attr]
