@@ -22,6 +22,10 @@ class Checkpoint:
     tips: list[str] | None = None  # None: the pipeline never ran in this view
     built: dict[str, str] = field(default_factory=dict)  # session id -> its summary's version
     ran_at: float | None = None
+    head: str | None = (
+        None  # HEAD at the last run: a later HEAD that does not descend from it diverged
+    )
+    maps: int = 0  # rewrite maps (journal.rewrite store) already applied in this view
 
 
 def view_key(toplevel: Path, branch: str | None) -> str:
@@ -32,13 +36,25 @@ def load(local: Path, key: str) -> Checkpoint:
     raw = (state.read_json(local / CHECKPOINTS_FILE, default={}) or {}).get(key)
     if not isinstance(raw, dict):
         return Checkpoint()
-    return Checkpoint(raw.get("tips"), dict(raw.get("built") or {}), raw.get("ran_at"))
+    return Checkpoint(
+        raw.get("tips"),
+        dict(raw.get("built") or {}),
+        raw.get("ran_at"),
+        raw.get("head"),
+        int(raw.get("maps") or 0),
+    )
 
 
 def save(local: Path, key: str, checkpoint: Checkpoint) -> None:
     views = state.read_json(local / CHECKPOINTS_FILE, default={}) or {}
     checkpoint.ran_at = time.time()
-    views[key] = {"tips": checkpoint.tips, "built": checkpoint.built, "ran_at": checkpoint.ran_at}
+    views[key] = {
+        "tips": checkpoint.tips,
+        "built": checkpoint.built,
+        "ran_at": checkpoint.ran_at,
+        "head": checkpoint.head,
+        "maps": checkpoint.maps,
+    }
     state.write_atomic(local / CHECKPOINTS_FILE, state.dumps_canonical(views))
 
 

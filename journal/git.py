@@ -331,11 +331,15 @@ def existing_commits(cwd: Path | str, shas: Sequence[str]) -> list[str]:
     return _gitparse.parse_commit_objects(run(query, cwd, stdin="\n".join(shas) + "\n"))
 
 
-def reachable(cwd: Path | str, rev: str = "HEAD", since: str | None = None) -> set[str]:
-    """SHAs of the commits reachable from `rev` (committed since `since`), from one `git rev-list`."""
-    if rev == "HEAD" and head(cwd).sha is None:
+def reachable(
+    cwd: Path | str, rev: str = "HEAD", since: str | None = None, *, all_refs: bool = False
+) -> set[str]:
+    """SHAs of the commits reachable from `rev` (or from any ref and HEAD, with `all_refs`),
+    committed since `since`, from one `git rev-list`."""
+    if head(cwd).sha is None and (all_refs or rev == "HEAD"):
         return set()
-    args = ["rev-list", *([f"--since={since}"] if since else []), "--end-of-options", rev, "--"]
+    args = ["rev-list", *([f"--since={since}"] if since else [])]
+    args += ["--all", "HEAD", "--"] if all_refs else ["--end-of-options", rev, "--"]
     return set(run(args, cwd).split())
 
 

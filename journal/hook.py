@@ -98,8 +98,21 @@ def post_rewrite(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str
         return []  # a squash/fixup step or an amend at an edit stop: the final `rebase` map covers it
     pairs, source = rewrite_pairs(paths, command)
     data = {"command": command, "pairs": pairs, "source": source}
-    events.append(local, "post-rewrite", paths.toplevel, data)
-    return []
+    event = events.append(local, "post-rewrite", paths.toplevel, data)
+    return _store_rewrite(paths, local, event)
+
+
+def _store_rewrite(paths: git.RepoPaths, local: Path, event: dict[str, object]) -> list[str]:
+    """Classify the map, keep it in the local rewrite store and say what happened in one line.
+    Tracked files wait for the next commit's stage or `ai-journal reconcile` (principle 3)."""
+    from journal import rewrite, rewrite_build
+
+    rmap = rewrite_build.from_event(paths.toplevel, event)
+    with state.locked(local):
+        rewrite.save(local, rewrite.record(rewrite.load(local), rmap))
+    if not rmap.changed:
+        return []
+    return [f"ai-journal: {rewrite.summary_line(rmap)} — run 'ai-journal reconcile'"]
 
 
 def pre_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:

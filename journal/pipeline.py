@@ -10,6 +10,7 @@ from their summaries (the session index); a full record is loaded only for a ses
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from journal import (
     attribution,
     checkpoint,
     day,
+    events,
     fragment,
     git,
     ingest,
@@ -28,7 +30,10 @@ from journal import (
     link,
     pick,
     project_state,
+    remap,
     render,
+    rewrite,
+    rewrite_build,
     state,
     web,
 )
@@ -59,6 +64,8 @@ class _Run:
     head: git.Head
     result: RefreshResult = field(default_factory=RefreshResult)
     hidden: set[str] = field(default_factory=set)  # HEAD while it is being amended
+    plan: remap.Plan | None = None  # every stored rewrite, composed
+    restored: dict[str, dict[str, Any]] = field(default_factory=dict)  # fragments a reset took
 
     @classmethod
     def start(cls, paths: git.RepoPaths, config: Config) -> _Run:
@@ -123,7 +130,13 @@ def refresh(
         own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees)
         window = run.config.link_window_minutes
         chosen = pick.to_refresh(own, seen.built, new_commits, window)
-        days = _write_fragments(run, chosen, ingested.load, seen)
+        maps = _rewrites(run, seen, local)
+        run.plan = remap.Plan.of(maps)
+        days: set[date] = set()
+        if len(maps) != seen.maps:  # new rewrites: what cites their old commits moves too
+            chosen, days = _rewritten_citations(run, own, chosen, maps, seen.built)
+            seen.maps = len(maps)
+        days |= _write_fragments(run, chosen, ingested.load, seen)
         days |= {day.commit_day(c, run.tz) for c in new_commits}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
@@ -135,6 +148,7 @@ def refresh(
             git.stage(paths.toplevel, run.result.written)
             run.result.staged = list(run.result.written)
         seen.tips = git.tips(paths.toplevel, run.head.sha)
+        seen.head = run.head.sha
         checkpoint.save(local, key, seen)
     return run.result
 
@@ -182,6 +196,86 @@ def _all_fragment_days(run: _Run) -> set[date]:
     return days
 
 
+# -- rewrites ----------------------------------------------------------------------------------
+
+
+def _rewrites(run: _Run, seen: checkpoint.Checkpoint, local: Path) -> list[rewrite.RewriteMap]:
+    """The stored rewrite maps, plus one read from the reflog when this view's HEAD moved away
+    from where it was without a hook seeing it (reset, `branch -f`, `rebase --abort`, …)."""
+    maps = rewrite.load(local)
+    last, now, branch = _last_head(run, seen), run.head.sha, run.branch
+    if not (last and now and branch) or any(m.get(last) for m in maps):
+        return maps
+    if not rewrite_build.diverged(run.paths.toplevel, last, now):
+        return maps
+    found = rewrite_build.from_reflog(run.paths.toplevel, branch, last)
+    if found is None or not found.changed:
+        return maps
+    run.result.notices.append(
+        f"ai-journal: {branch} moved without a hook seeing it: {rewrite.summary_line(found)}"
+    )
+    maps = rewrite.record(maps, found)
+    rewrite.save(local, maps)
+    return maps
+
+
+def _last_head(run: _Run, seen: checkpoint.Checkpoint) -> str | None:
+    """Where this view's branch last was: the newest commit the post-commit hook saw made on it
+    here (the stage runs before its commit exists), else HEAD at the view's last run."""
+    made = [
+        str(e["sha"])
+        for e in events.load(state.local_dir(run.paths.common_dir)).events
+        if e["hook"] == "post-commit"
+        and e.get("branch") == run.branch
+        and e.get("worktree") == str(run.paths.toplevel)
+        and e.get("sha")
+    ]
+    return made[-1] if made else seen.head
+
+
+def _rewritten_citations(
+    run: _Run,
+    own: list[SessionSummary],
+    chosen: list[SessionSummary],
+    maps: list[rewrite.RewriteMap],
+    built: dict[str, str],
+) -> tuple[list[SessionSummary], set[date]]:
+    """Sessions whose fragment cites a rewritten commit join `chosen`, and so do sessions built in
+    this view whose fragment went away with the commits that carried it (a reset); the days whose
+    journal cites a rewritten commit are returned to be re-rendered."""
+    if run.plan is None:
+        return chosen, set()
+    docs = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
+    citing = {doc["id"] for doc in docs if run.plan.cites(doc)}
+    present = {doc["id"] for doc in docs}
+    lost = [s for s in own if s.id in built and s.id not in present]
+    run.restored = _fragments_before(run, maps, {s.id for s in lost})
+    citing |= set(run.restored)
+    extra = [s for s in own if s.id in citing and s not in chosen]
+    journal_dir = run.paths.toplevel / run.config.journal_dir
+    days = {date.fromisoformat(d) for d in remap.journal_days_citing(journal_dir, run.plan.olds)}
+    return [*chosen, *extra], days
+
+
+def _fragments_before(
+    run: _Run, maps: list[rewrite.RewriteMap], wanted: set[str]
+) -> dict[str, dict[str, Any]]:
+    """The fragments of `wanted` sessions as the branch held them before a rewrite took them."""
+    found: dict[str, dict[str, Any]] = {}
+    top, folder = run.paths.toplevel, FRAGMENT_DIR.as_posix()
+    for tip in dict.fromkeys(m.old_tip for m in reversed(maps) if m.old_tip):
+        if not wanted - set(found) or tip is None:
+            break
+        names = (
+            git.try_run(["ls-tree", "--name-only", tip, "--", f"{folder}/"], top) or ""
+        ).split()
+        for name in names:
+            doc = json.loads(git.try_run(["show", f"{tip}:{name}"], top) or "{}")
+            if doc.get("id") in wanted and doc["id"] not in found:
+                found[doc["id"]] = doc
+    return found
+
+
 # -- fragments ---------------------------------------------------------------------------------
 
 
@@ -199,21 +293,29 @@ def _write_fragments(
     found = attribution.links(run.view, group, commits)
     by_session = link.links_by_session(lk for lk in found if lk.sha)
     on_head = git.reachable(run.paths.toplevel, since=_iso(first))
+    alive = git.reachable(run.paths.toplevel, since=_iso(first), all_refs=True)
+    in_tree = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
+    previous = {**run.restored, **{doc["id"]: doc for doc in in_tree}}
+    patch_ids = {c.sha: c.patch_id for c in commits}
     redactor = Redactor.from_config(run.config)
     touched: set[date] = set()
     for session in chosen:
         seen.built[session.id] = versions[session.id]
-        if not attribution.belongs_here(run.view, session, by_session.get(session.id, []), on_head):
+        fresh = by_session.get(session.id, [])
+        if not attribution.belongs_here(run.view, session, fresh, on_head):
             continue
+        links, records = remap.carry(run.plan, previous.get(session.id), fresh, alive.__contains__)
         doc = fragment.build(
             session,
             children=[sessions[c] for c in session.subagents if c in sessions],
-            commits=by_session.get(session.id, []),
+            commits=[{**c, "patch_id": patch_ids.get(c["sha"], c["patch_id"])} for c in links],
             config=run.config,
             toplevel=run.paths.toplevel,
             worktrees=run.worktrees,
             redactor=redactor,
         )
+        if records:
+            doc["rewritten"] = records
         outcome = fragment.write(run.paths.toplevel / FRAGMENT_DIR, doc, fragment.filename(session))
         if outcome.hand_edited:
             run.result.notices.append(f"{outcome.path.name} was edited by hand; kept as it is")

@@ -1,0 +1,131 @@
+"""Applying rewrite maps in a view: fragments and journals that cite commits history replaced.
+
+Links are stored with SHAs, and an amend or a rebase makes those SHAs disappear; the links cannot be
+derived again either (the replayed commits carry new committer times, and a session's own output
+names the old SHA). So each view (a branch of a worktree) applies the local rewrite store
+(`journal.rewrite`) once per new map: a fragment that cites an old SHA is rebuilt with its link
+carried to the successor, keeping its strength, and with a `rewritten` record of the old SHA, its
+successor (or none) and the kind of rewrite; the days that cited it are re-rendered.
+
+One case needs a person: a session's commit squashed into a commit that also holds other work (a
+commit the session was not linked to, or changes none of the folded commits brought). That record gets `"decision": "pending"` and the link waits
+until `ai-journal reconcile` accepts (link the session to the squash) or keeps it (don't).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from journal import rewrite
+from journal.link import RANK
+
+PENDING, ACCEPTED, KEPT = "pending", "accepted", "kept"
+_SHA_LINE = re.compile(r"^- ([0-9a-f]{40}(?:[0-9a-f]{24})?)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The composed effect of every stored map: old SHA → (successor or None, kind)."""
+
+    olds: dict[str, tuple[str | None, rewrite.Kind]]
+    grown: frozenset[str]
+    folded: dict[str, frozenset[str]]  # a squash's SHA -> every old commit folded into it
+
+    @classmethod
+    def of(cls, maps: list[rewrite.RewriteMap]) -> Plan | None:
+        if not maps:
+            return None
+        composed = rewrite.compose(maps)
+        olds: dict[str, tuple[str | None, rewrite.Kind]] = {
+            r.old: (r.new, r.kind) for r in composed.rewrites if r.kind is not rewrite.Kind.NOOP
+        }
+        folded: dict[str, set[str]] = {}
+        for old, (new, kind) in olds.items():
+            if new is not None and kind is rewrite.Kind.SQUASHED:
+                folded.setdefault(new, set()).add(old)
+        frozen = {new: frozenset(group) for new, group in folded.items()}
+        return cls(olds, composed.grown, frozen) if olds else None
+
+    def mixed(self, successor: str, linked: set[str]) -> bool:
+        """The squash holds work that is not the session's: a commit it was not linked to, or
+        changes none of the folded commits brought."""
+        return successor in self.grown or not self.folded.get(successor, frozenset()) <= linked
+
+    def cites(self, doc: dict[str, Any]) -> bool:
+        return any(c.get("sha") in self.olds for c in doc.get("commits", []))
+
+
+def carry(
+    plan: Plan | None,
+    previous: dict[str, Any] | None,
+    fresh: list[dict[str, Any]],
+    alive: Callable[[str], bool],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(links, rewritten records) of a fragment being rebuilt: the fresh links, the previous links
+    that still stand, and the previous links carried through `plan` (decisions respected)."""
+    records = {r["sha"]: dict(r) for r in (previous or {}).get("rewritten", [])}
+    links = {c["sha"]: dict(c) for c in fresh}
+    linked = {str(c["sha"]) for c in (previous or {}).get("commits", [])}
+    for old in (previous or {}).get("commits", []):
+        target = _target(plan, old, records, linked)
+        if target is not None and (target != old["sha"] or alive(target)):
+            _keep_strongest(links, {**old, "sha": target, "patch_id": old.get("patch_id")})
+    for record in records.values():
+        decided = record.get("decision") == ACCEPTED and record.get("successor")
+        if decided and record["successor"] not in links and alive(record["successor"]):
+            _keep_strongest(
+                links,
+                {"sha": record["successor"], "patch_id": None, "strength": record["strength"]},
+            )
+    return sorted(links.values(), key=lambda c: c["sha"]), sorted(
+        records.values(), key=lambda r: r["sha"]
+    )
+
+
+def _target(
+    plan: Plan | None, old: dict[str, Any], records: dict[str, dict[str, Any]], linked: set[str]
+) -> str | None:
+    """Where a previous link points now (None: nowhere, for the moment or for good)."""
+    sha = str(old["sha"])
+    if plan is None or sha not in plan.olds:
+        return sha
+    successor, kind = plan.olds[sha]
+    record = records.setdefault(
+        sha,
+        {"sha": sha, "successor": successor, "kind": kind.value, "strength": old.get("strength")},
+    )
+    if successor is None:
+        return None
+    if kind is rewrite.Kind.SQUASHED and plan.mixed(successor, linked):
+        record.setdefault("decision", PENDING)
+    decision = record.get("decision")
+    return None if decision in (PENDING, KEPT) else successor
+
+
+def _keep_strongest(links: dict[str, dict[str, Any]], candidate: dict[str, Any]) -> None:
+    current = links.get(candidate["sha"])
+    if current is None or _rank(candidate) < _rank(current):
+        links[candidate["sha"]] = {
+            "sha": candidate["sha"],
+            "patch_id": candidate.get("patch_id") if current is None else current.get("patch_id"),
+            "strength": candidate.get("strength"),
+        }
+
+
+def _rank(link: dict[str, Any]) -> int:
+    return {str(k): v for k, v in RANK.items()}.get(str(link.get("strength")), len(RANK))
+
+
+def journal_days_citing(journal_dir: Path, olds: Iterable[str]) -> set[str]:
+    """ISO dates of the journals whose frontmatter lists one of `olds` as a commit."""
+    wanted = set(olds)
+    days = set()
+    for path in sorted(journal_dir.glob("*.md")):
+        head = path.read_text(encoding="utf-8", errors="replace").split("\n---", 2)[:2]
+        if any(sha in wanted for sha in _SHA_LINE.findall("\n".join(head))):
+            days.add(path.stem)
+    return days
