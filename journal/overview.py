@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from journal import checkpoint, fragment, git, state
 from journal.errors import JournalError
-from journal.pipeline import FRAGMENT_DIR
+from journal.run import FRAGMENT_DIR
 
 if TYPE_CHECKING:
     from journal.cli import Repo

@@ -14,13 +14,14 @@ until `ai-journal reconcile` accepts (link the session to the squash) or keeps i
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journal import rewrite
+from journal import events, git, rewrite, rewrite_build, state
 from journal.link import RANK
 
 PENDING, ACCEPTED, KEPT = "pending", "accepted", "kept"
@@ -129,3 +130,58 @@ def journal_days_citing(journal_dir: Path, olds: Iterable[str]) -> set[str]:
         if any(sha in wanted for sha in _SHA_LINE.findall("\n".join(head))):
             days.add(path.stem)
     return days
+
+
+def maps_for_view(
+    paths: git.RepoPaths, branch: str | None, last: str | None, now: str | None
+) -> tuple[list[rewrite.RewriteMap], str | None]:
+    """The stored rewrite maps, plus one read from the reflog when the branch moved away from
+    `last` without a hook seeing it (reset, `branch -f`, `rebase --abort`, …), and a notice then.
+    The caller holds the state lock."""
+    local = state.local_dir(paths.common_dir)
+    maps = rewrite.load(local)
+    if not (last and now and branch) or any(m.get(last) for m in maps):
+        return maps, None
+    if not rewrite_build.diverged(paths.toplevel, last, now):
+        return maps, None
+    found = rewrite_build.from_reflog(paths.toplevel, branch, last)
+    if found is None or not found.changed:
+        return maps, None
+    maps = rewrite.record(maps, found)
+    rewrite.save(local, maps)
+    return (
+        maps,
+        f"ai-journal: {branch} moved without a hook seeing it: {rewrite.summary_line(found)}",
+    )
+
+
+def last_head(paths: git.RepoPaths, branch: str | None, fallback: str | None) -> str | None:
+    """Where the branch last was in this worktree: the newest commit the post-commit hook saw made
+    on it (the stage runs before its own commit exists), else `fallback`."""
+    made = [
+        str(e["sha"])
+        for e in events.load(state.local_dir(paths.common_dir)).events
+        if e["hook"] == "post-commit"
+        and e.get("branch") == branch
+        and e.get("worktree") == str(paths.toplevel)
+        and e.get("sha")
+    ]
+    return made[-1] if made else fallback
+
+
+def fragments_before(
+    toplevel: Path, folder: Path, maps: list[rewrite.RewriteMap], wanted: set[str]
+) -> dict[str, dict[str, Any]]:
+    """The fragments of `wanted` sessions as the branch held them before a rewrite took them."""
+    found: dict[str, dict[str, Any]] = {}
+    for tip in dict.fromkeys(m.old_tip for m in reversed(maps) if m.old_tip):
+        if tip is None or not wanted - set(found):
+            break
+        listing = git.try_run(
+            ["ls-tree", "--name-only", tip, "--", f"{folder.as_posix()}/"], toplevel
+        )
+        for name in (listing or "").split():
+            doc = json.loads(git.try_run(["show", f"{tip}:{name}"], toplevel) or "{}")
+            if doc.get("id") in wanted and doc["id"] not in found:
+                found[doc["id"]] = doc
+    return found

@@ -62,12 +62,18 @@ def from_reflog(cwd: Path | str, branch: str, old_tip: str) -> RewriteMap | None
     tip = (git.try_run(["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], cwd) or "").strip()
     if not tip or not git.existing_commits(cwd, [old_tip]) or not diverged(cwd, old_tip, tip):
         return None
-    window = _since(git.reflog(cwd, ref), old_tip)
-    maps = [rmap for entry in window if (rmap := _from_entry(cwd, entry)) is not None]
-    if not maps:  # moved without a rewrite entry (reset, branch -f, …): match what differs
-        action = (window[-1].message if window else "reset").split(":", 1)[0].split(" ")[0]
-        maps = [_matched(cwd, action or "reset", (old_tip, tip), [], measure_in=tip)]
-    return _with_tips(compose(maps), old_tip, tip)
+    maps: list[RewriteMap] = []
+    cursor, moves = old_tip, []  # where the branch was, and the entries since that rewrote nothing
+    for entry in _since(git.reflog(cwd, ref), old_tip):
+        rmap = _from_entry(cwd, entry)
+        if rmap is None:
+            moves.append(entry)
+            continue
+        maps += _moved(cwd, cursor, entry.old, moves)
+        maps.append(rmap)
+        cursor, moves = entry.new, []
+    maps += _moved(cwd, cursor, tip, moves)
+    return _with_tips(compose(maps), old_tip, tip) if maps else None
 
 
 def diverged(cwd: Path | str, checkpoint_tip: str, current_tip: str) -> bool:
@@ -151,6 +157,17 @@ def _since(entries: Sequence[git.ReflogEntry], old_tip: str) -> list[git.ReflogE
         if entry.new == old_tip:
             return list(reversed(entries[:index]))
     return []
+
+
+def _moved(
+    cwd: Path | str, old_tip: str, new_tip: str, moves: Sequence[git.ReflogEntry]
+) -> list[RewriteMap]:
+    """A move without a rewrite entry (reset, `branch -f`, …) that left `old_tip` behind, matched
+    by content; nothing when `old_tip` is still part of `new_tip`'s history."""
+    if not diverged(cwd, old_tip, new_tip):
+        return []
+    action = (moves[-1].message if moves else "reset").split(":", 1)[0].split(" ")[0]
+    return [_matched(cwd, action or "reset", (old_tip, new_tip), [], measure_in=new_tip)]
 
 
 def _from_entry(cwd: Path | str, entry: git.ReflogEntry) -> RewriteMap | None:

@@ -1,0 +1,94 @@
+"""Rendering the journals of one refresh: which days get a journal, their context, the links
+of the commit being made."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from journal import attribution, day, fragment, git, pick, render, state
+from journal.pipeline_types import Loader
+from journal.run import FRAGMENT_DIR, Run, iso
+from journal.sources.summary import SessionSummary
+
+
+def write_days(
+    run: Run,
+    days: set[date],
+    pending: git.CommitInfo | None,
+    pending_links: list[dict[str, str]],
+) -> None:
+    if not days:
+        return
+    fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
+    local = state.local_dir(run.paths.common_dir)
+    env = None
+    for when in sorted(days):
+        context = context_of(run, when, fragments, pending, pending_links)
+        if not has_agent_work(context) and not journal_path(run, when).exists():
+            continue  # a day of human commits only gets no journal (and the hook no jinja2 import)
+        env = env or render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
+        rendered = render.render_day(run.paths.toplevel, run.config, context, env)
+        run.result.days.append(when)
+        if rendered.changed:
+            run.result.written.append(rendered.path)
+
+
+def has_agent_work(context: dict[str, Any]) -> bool:
+    """A session was active that day, or a commit of that day (or the pending one) came from one."""
+    commits = [*context["commits"], *([context["pending"]] if context["pending"] else [])]
+    return bool(context["sessions"]) or any(c["sessions"] for c in commits)
+
+
+def journal_path(run: Run, when: date) -> Path:
+    return run.paths.toplevel / run.config.journal_dir / f"{when.isoformat()}.md"
+
+
+def pending_links(
+    run: Run,
+    pending: git.CommitInfo | None,
+    index: Mapping[str, SessionSummary],
+    load: Loader,
+) -> list[dict[str, str]]:
+    """The links of the commit being made, from the sessions active within the link window
+    before it: no other can be linked to it (nothing can announce a commit not yet made)."""
+    if pending is None or not index:
+        return []
+    own = pick.own_sessions(index, run.paths.toplevel, run.worktrees)
+    near = pick.near_commit(own, pending, run.config.link_window_minutes)
+    sessions = load(s.id for s in near)
+    links = attribution.links(
+        run.view, [sessions[s.id] for s in near if s.id in sessions], [pending]
+    )
+    return [{"session_id": lk.session_id, "strength": lk.strength} for lk in links]
+
+
+def context_of(
+    run: Run,
+    when: date,
+    fragments: list[dict[str, Any]],
+    pending: git.CommitInfo | None,
+    pending_links: list[dict[str, str]],
+) -> dict[str, Any]:
+    start = datetime.combine(when, datetime.min.time(), run.tz)
+    # A commit belongs to the day of its author date, which a rebase keeps while it moves the
+    # committer date later: select by committer date from the day's start, filter by author day.
+    commits = [
+        c for c in run.commits(rev="HEAD", since=iso(start)) if day.commit_day(c, run.tz) == when
+    ]
+    on_day = [f for f in fragments if when in day.fragment_days(f, run.tz)]
+    if pending is not None and day.commit_day(pending, run.tz) != when:
+        pending, pending_links = None, []
+    branch = run.branch
+    return day.build_context(
+        when,
+        on_day,
+        commits,
+        config=run.config,
+        web=run.web,
+        pending=pending,
+        pending_links=pending_links,
+        branches=[branch] if branch and (commits or pending) else [],
+    )
