@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-import tempfile
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -93,6 +92,8 @@ def merge_text(base: str, ours: str, theirs: str, labels: tuple[str, str, str]) 
         return ours, 0
     if ours == base:
         return theirs, 0
+    import tempfile  # only merges need it; the stage hook imports this module for its records
+
     with tempfile.TemporaryDirectory(prefix="ai-journal-merge-") as tmp:
         files = [Path(tmp) / name for name in ("ours", "base", "theirs")]
         for file, text in zip(files, (ours, base, theirs), strict=True):

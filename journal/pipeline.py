@@ -22,6 +22,7 @@ from journal import (
     ingest,
     journals,
     link,
+    merge_journal,
     pick,
     project_state,
     remap,
@@ -71,7 +72,7 @@ def refresh(
         if everything:
             days |= _all_fragment_days(run)
         pending_links = journals.pending_links(run, pending, ingested.index, ingested.load)
-        journals.write_days(run, days, pending, pending_links)
+        _write_days(run, days, pending, pending_links)
         if stage:
             git.stage(paths.toplevel, run.result.written)
             run.result.staged = list(run.result.written)
@@ -85,8 +86,18 @@ def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> R
     """Re-render the given days from the fragments in the work tree (no ingest, nothing staged)."""
     run = Run.start(paths, config)
     with state.locked(state.local_dir(paths.common_dir)):
-        journals.write_days(run, set(days), None, [])
+        _write_days(run, set(days), None, [])
     return run.result
+
+
+def _write_days(
+    run: Run, days: set[date], pending: git.CommitInfo | None, links: list[dict[str, str]]
+) -> None:
+    """Render `days`, and the journals a merge left with one side's generated region."""
+    stale = merge_journal.stale_days(run.paths.common_dir, run.config.journal_dir)
+    journals.write_days(run, days | stale, pending, links)
+    folder = run.config.journal_dir.strip("/")
+    merge_journal.clear_stale(run.paths.common_dir, [f"{folder}/{d.isoformat()}.md" for d in stale])
 
 
 def day_context(

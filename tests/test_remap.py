@@ -101,3 +101,27 @@ def test_squash_into_someone_elses_work_waits_for_a_decision(linked: tuple[GitRe
     assert record["decision"] == remap.PENDING
     squash = repo.git("rev-parse", "HEAD~1").strip()
     assert (squash, "explicit") not in _links(repo)  # only what the evidence alone supports
+
+
+def test_journal_merged_with_one_side_s_region_is_rederived(
+    repo: GitRepo, codex_home: CodexHome
+) -> None:
+    from journal import merge_journal
+
+    repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
+    install.install_native(git.repo_paths(repo.path))
+    session = codex_home.session(repo.path, BASE_TIME + timedelta(minutes=2), commit=repo.head())
+    session.prompt("Make it y", cwd=str(repo.path)).apply_patch(PATCH).reply("Done.")
+    repo.commit("Make it y", {"app.py": "y\n"}, when=session.clock + timedelta(minutes=1))
+    journal = repo.path / "docs/ai-journal/2026-02-23.md"
+    journal.write_text(journal.read_text().replace("Done.", "Stale text a merge kept."))
+    later = BASE_TIME + timedelta(days=2)  # other days: only the stale record re-renders Monday
+    repo.git(
+        "commit", "-q", "--no-verify", "-am", "a merge kept one side", env=repo.date_env(later)
+    )
+    merge_journal.mark_stale(repo.path / ".git", "docs/ai-journal/2026-02-23.md")
+    repo.commit("Next", {"notes.txt": "n\n"}, when=later + timedelta(minutes=1))
+    text = repo.git("show", "HEAD:docs/ai-journal/2026-02-23.md")
+    assert "Stale text" not in text
+    assert "Done." in text
+    assert merge_journal.stale_journals(repo.path / ".git") == []
