@@ -163,6 +163,57 @@ def render(day: Any, since_ref: str | None, everything: bool, context: bool) -> 
 
 
 @cli.command()
+@click.option("--yes", is_flag=True, help="Take the default answer to every decision.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be decided and changed; change nothing."
+)
+@click.option("--stage", is_flag=True, help="Stage the files that changed (git add).")
+def reconcile(yes: bool, dry_run: bool, stage: bool) -> int:
+    """Apply what rewrites and merges changed, and ask about what needs a person."""
+    from journal import pipeline, state
+    from journal import reconcile as rec
+
+    repo = Repo()
+    written = [] if dry_run else pipeline.refresh(repo.paths, repo.config, stage=False).written
+    decisions = rec.pending(repo.paths, repo.config)
+    if not decisions:
+        click.echo("nothing to reconcile")
+        return _reconciled(repo, written, stage)
+    interactive = sys.stdin.isatty() and not yes
+    if not (yes or interactive or dry_run):
+        for decision in decisions:
+            click.echo(f"- {decision.question}")
+        click.echo("ai-journal: run `ai-journal reconcile` on a terminal, or with --yes", err=True)
+        return EXIT_USER_ERROR
+    answers = [(d, _answer(d, interactive and not dry_run)) for d in decisions]
+    for decision, answer in answers:
+        click.echo(f"{answer:>6}  {decision.question}")
+    if dry_run:
+        return 0
+    with state.locked(state.local_dir(repo.paths.common_dir)):
+        changed = rec.apply(repo.paths, answers)
+    result = pipeline.refresh(repo.paths, repo.config, stage=False)
+    return _reconciled(repo, [*written, *changed, *result.written], stage)
+
+
+def _answer(decision: Any, ask: bool) -> str:
+    if not ask:
+        return str(decision.default)
+    choice = click.Choice(list(decision.choices))
+    return str(click.prompt(decision.question, type=choice, default=decision.default))
+
+
+def _reconciled(repo: Repo, written: list[Path], stage: bool) -> int:
+    files = sorted(set(written))
+    for path in files:
+        click.echo(f"wrote {Path(path).relative_to(repo.paths.toplevel)}")
+    if stage and files:
+        git.stage(repo.paths.toplevel, files)
+        click.echo(f"staged {len(files)} file(s)")
+    return 0
+
+
+@cli.command()
 def status() -> None:
     """Branch, last checkpoint, sessions not yet linked, and whether the journal is stale."""
     from journal import overview

@@ -63,6 +63,11 @@ def status_lines(repo: Repo) -> list[str]:
     unlinked = _unlinked(repo)
     lines.append(f"sessions not yet linked to a commit: {len(unlinked)}")
     lines += [f"  {line}" for line in unlinked[:10]]
+    from journal import reconcile
+
+    decisions = reconcile.pending(repo.paths, repo.config)
+    lines.append(f"pending reconciliations: {len(decisions)}")
+    lines += [f"  {d.question}" for d in decisions[:10]]
     stale = _stale_days(repo)
     if stale:
         lines.append(
