@@ -3,7 +3,7 @@
 a. `ai-journal hook post-commit` alone, run exactly as the native shim runs it, in a repository
    stopped in the middle of an interactive rebase (the sequencer fast path: one event line), against
    an empty Python hook script.
-b. A 20-commit `git rebase --force-rebase` with ai-journal's native hooks, with empty Python hooks
+b. A 50-commit `git rebase --force-rebase` with ai-journal's native hooks, with empty Python hooks
    of the same types, and with none.
 """
 
@@ -17,7 +17,7 @@ from benchmarks.sandbox import PYTHON, Sandbox, Size, date_env, interleaved, min
 from journal import precommit_config
 from testing.git_repo import GitRepo
 
-PICKS = 20
+PICKS = 50  # the rebase size the history issue sets its target on
 FAST_PATH_COMMAND = [PYTHON, "-P", "-m", "journal.entry", "hook", "post-commit"]
 
 
