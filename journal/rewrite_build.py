@@ -42,10 +42,9 @@ def from_event(cwd: Path | str, event: Mapping[str, Any]) -> RewriteMap:
     """The map of one recorded post-rewrite event (`events.jsonl`, hook "post-rewrite")."""
     command, source = str(event.get("command", "rebase")), str(event.get("source", "event"))
     pairs = _unique_pairs(event.get("pairs") or [])
-    where = Path(str(event.get("worktree", "")))
-    span = (
-        _rebase_span(where if where.is_dir() else Path(cwd), pairs) if command == "rebase" else None
-    )
+    recorded_in = str(event.get("worktree") or "")  # the worktree whose HEAD reflog tells
+    where = Path(recorded_in) if recorded_in and Path(recorded_in).is_dir() else Path(cwd)
+    span = _rebase_span(where, pairs) if command == "rebase" else None
     made = set(git.rev_range(cwd, [span.new_tip], [span.base])) if span else None
     missed = _untouched_olds(cwd, span, pairs) if span else []
     facts = Facts(cwd, [*pairs, *pairs.values(), *missed])

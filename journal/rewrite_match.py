@@ -36,8 +36,8 @@ class Facts:
 
     def __init__(self, cwd: Path | str, shas: Iterable[str]) -> None:
         self.cwd = cwd
-        wanted = [sha for sha in dict.fromkeys(shas) if sha]
-        self.patches = {p.sha: p for p in git.commit_patches(cwd, wanted)}
+        wanted = git.existing_commits(cwd, [sha for sha in dict.fromkeys(shas) if sha])
+        self.patches = {p.sha: p for p in git.commit_patches(cwd, wanted)}  # pruned ones are absent
         self._changes: dict[str, Counter[Change]] = {}
 
     def changes(self, sha: str) -> Counter[Change]:

@@ -4,8 +4,11 @@ the one `from_reflog` rebuilds without it."""
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -261,19 +264,31 @@ def test_apply_backend_runs_the_hook_before_the_branch_moves(hooked: GitRepo) ->
     assert (rmap.old_tip, rmap.new_tip) == (old_tip, repo.head())
 
 
-def test_apply_backend_map_while_the_branch_has_not_moved(hooked: GitRepo) -> None:
-    """What the hook itself sees: HEAD detached on the new commits, the branch still old; the
-    span of the rebase comes from HEAD's `(start)` entry and ORIG_HEAD."""
-    repo = hooked
+def test_apply_backend_map_taken_inside_the_hook(repo: GitRepo, tmp_path: Path) -> None:
+    """Inside post-rewrite of an `--apply` rebase HEAD is detached on the new commits and the
+    branch is still old: the span of the rebase comes from HEAD's `(start)` entry and ORIG_HEAD."""
+    seen = tmp_path / "seen.json"
+    snippet = (
+        "import json, sys; from journal import events, git, rewrite_build as b; "
+        "local = git.repo_paths().common_dir / 'ai-journal'; "
+        "m = b.from_event('.', events.read_events(local)[-1]); "
+        "branch = git.run(['rev-parse', 'refs/heads/topic']).strip(); "
+        "json.dump([m.pairs(), m.old_tip, m.new_tip, branch], open(sys.argv[1], 'w'))"
+    )
+    hook = repo.path / ".git" / "hooks" / "post-rewrite.ai-journal-prev"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(
+        f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -c {shlex.quote(snippet)} {seen}\n"
+    )
+    hook.chmod(0o755)
+    history.with_native_hooks(repo)
     old = _topic(repo)
     old_tip = repo.head()
     repo.git("rebase", "-q", "--apply", "main", env=history.rebase_env(repo))
-    new_tip = repo.head()
-    repo.git("update-ref", "refs/heads/topic", old_tip)  # as it was while post-rewrite ran
-    repo.git("checkout", "-q", "--detach", new_tip)
-    rmap = _event_map(repo)
-    assert rmap.pairs() == {sha: (_new(repo, name, new_tip), R) for name, sha in old.items()}
-    assert (rmap.old_tip, rmap.new_tip) == (old_tip, new_tip)
+    pairs, seen_old_tip, seen_new_tip, branch_then = json.loads(seen.read_text())
+    assert branch_then == old_tip  # the branch had not moved yet
+    assert (seen_old_tip, seen_new_tip) == (old_tip, repo.head())
+    assert pairs == {sha: [_new(repo, name), "rewritten"] for name, sha in old.items()}
 
 
 def test_update_refs_moves_side_branches_after_the_hook(hooked: GitRepo) -> None:
@@ -491,3 +506,33 @@ def test_branch_force_moved_elsewhere(hooked: GitRepo) -> None:
     assert rmap.command == "branch"
     assert rmap.pairs() == {old["t1"]: (picked, R)}
     assert rmap.get(old["t1"]).via == "patch-id"  # type: ignore[union-attr]
+
+
+def test_resets_before_and_after_a_rebase_are_part_of_the_reflog_map(hooked: GitRepo) -> None:
+    repo = hooked
+    old = _topic(repo, ("t1", "t2", "t3", "t4"))
+    old_tip = repo.head()
+    repo.git("reset", "-q", "--hard", "HEAD~1")  # t4 goes before the rebase
+    history.rebase(repo, "main")
+    t1, t2 = _new(repo, "t1"), _new(repo, "t2")
+    repo.git("reset", "-q", "--hard", "HEAD~1")  # the rebased t3 goes after it
+    rmap = rewrite_build.from_reflog(repo.path, "topic", old_tip)
+    assert rmap is not None
+    assert rmap.command == "reset+rebase"
+    assert {old: rmap.pairs()[old] for old in old.values()} == {
+        old["t1"]: (t1, R),
+        old["t2"]: (t2, R),
+        old["t3"]: (None, D),
+        old["t4"]: (None, D),
+    }
+    assert (rmap.old_tip, rmap.new_tip) == (old_tip, t2)
+
+
+def test_an_event_naming_commits_that_no_longer_exist_is_still_read(hooked: GitRepo) -> None:
+    repo = hooked
+    repo.commit("base", {"base.txt": "base\n"})
+    old = repo.commit("one", {"a.txt": "a\n"})
+    gone = "0123456789abcdef0123456789abcdef01234567"
+    event = {"command": "rebase", "source": "stdin", "pairs": [[gone, old], [old, gone]]}
+    rmap = rewrite_build.from_event(repo.path, event)
+    assert rmap.pairs() == {gone: (old, R), old: (gone, R)}  # nothing to refute git with
