@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from benchmarks import rebase as rebase_module
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e  # builds pre-commit hook environments on a fresh machine
 
@@ -107,7 +109,7 @@ def _check_rebase(results: dict[str, Any]) -> None:
     assert all(_stats_ok(s, size["runs"]) for s in fast["ms"].values())
     assert set(fast["ms"]) == {"ai_journal", "empty_python"}
     assert _positive(fast["ai_journal/empty_python"])
-    assert rebase["picks"] == 20
+    assert rebase["picks"] == rebase_module.PICKS
     assert set(rebase["ms"]) == {"no_hooks", "empty_python_hooks", "ai_journal_native"}
     assert all(_stats_ok(s, size["runs"]) for s in rebase["ms"].values())
     assert _positive(rebase["ai_journal_native/empty_python_hooks"])
