@@ -40,6 +40,10 @@ class Config:
         default=(),
         metadata={"doc": "extra regexes whose matches are redacted as [REDACTED:custom]"},
     )
+    notes_stamp: str = field(
+        default="auto",
+        metadata={"doc": "auto|on|off: stamp commits with an id note git carries across rewrites"},
+    )
     stage_journal: bool = field(
         default=True,
         metadata={"doc": "the pre-commit stage refreshes and stages journals and fragments"},
@@ -58,6 +62,7 @@ KEYS: dict[str, str] = {
     "link.window_minutes": "link_window_minutes",
     "web.kind": "web_kind",
     "redact.patterns": "redact_patterns",
+    "notes.stamp": "notes_stamp",
 }
 
 
@@ -129,6 +134,8 @@ def _validate(config: Config, origin: str) -> None:
         raise JournalError(
             f"{origin}: unknown timezone '{config.timezone}' (use an IANA name)"
         ) from exc
+    if config.notes_stamp not in ("auto", "on", "off"):
+        raise JournalError(f"{origin}: notes.stamp must be auto, on or off")
     if config.web_kind not in ("", "github", "gitlab", "bitbucket", "gitea"):
         raise JournalError(f"{origin}: web.kind must be github, gitlab, bitbucket or gitea")
     for name in ("prompt_max_chars", "summary_max_chars", "max_commands", "link_window_minutes"):

@@ -19,9 +19,13 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from journal import events, git, state
 from journal.errors import JournalError
+
+if TYPE_CHECKING:
+    from journal.rewrite import RewriteMap
 
 REBASE_MARKERS = ("rebase-merge", "rebase-apply")
 REWRITE_FILES = ("rebase-merge/rewritten-list", "rebase-apply/rewritten")
@@ -112,7 +116,21 @@ def _store_rewrite(paths: git.RepoPaths, local: Path, event: dict[str, object]) 
         rewrite.save(local, rewrite.record(rewrite.load(local), rmap))
     if not rmap.changed:
         return []
-    return [f"ai-journal: {rewrite.summary_line(rmap)} — run 'ai-journal reconcile'"]
+    return [
+        f"ai-journal: {rewrite.summary_line(rmap)}{_notes_check(paths, rmap)} — run 'ai-journal reconcile'"
+    ]
+
+
+def _notes_check(paths: git.RepoPaths, rmap: RewriteMap) -> str:
+    """Whether git's own copies of our id notes tell the same story as the map."""
+    from journal import config as config_mod
+    from journal import notes
+
+    if not notes.enabled(paths.toplevel, config_mod.load(paths.toplevel).notes_stamp):
+        return ""
+    pairs = {r.old: r.new for r in rmap.rewrites}
+    wrong = notes.disagreements(paths.toplevel, pairs)
+    return f"; notes disagree on {len(wrong)}" if wrong else ""
 
 
 def pre_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:

@@ -87,8 +87,11 @@ def hook_kind(path: Path) -> str | None:
 
 def install_native(paths: git.RepoPaths) -> list[Path]:
     """Write our shim for every hook type; return the hooks that changed (none the second time)."""
+    from journal import notes
+
     text = shim_text()
     changed = [_install_shim(paths.hooks_dir / name, text) for name in pcc.HOOK_TYPES]
+    notes.configure(paths.toplevel)
     return [path for path in changed if path is not None]
 
 

@@ -23,6 +23,7 @@ from journal import (
     journals,
     link,
     merge_journal,
+    notes,
     pick,
     project_state,
     remap,
@@ -56,6 +57,8 @@ def refresh(
         run.result.written += [created] if created else []
         pending = run.pending() if stage else None
         new_commits = _new_commits(run, seen.tips)
+        if new_commits and notes.enabled(paths.toplevel, config.notes_stamp):
+            notes.stamp(paths.toplevel, [c.sha for c in new_commits])
         own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees)
         window = run.config.link_window_minutes
         chosen = pick.to_refresh(own, seen.built, new_commits, window)

@@ -1,0 +1,40 @@
+"""Id notes under refs/notes/ai-journal: stamped by the stage, carried by git across a rebase."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from journal import git, install, notes
+from testing.git_repo import BASE_TIME, GitRepo
+
+
+def test_ids_survive_a_rebase_and_agree_with_the_map(repo: GitRepo) -> None:
+    repo.commit("base", {"a.txt": "a\n"}, when=BASE_TIME)
+    install.install_native(git.repo_paths(repo.path))
+    assert git.config_get(repo.path, "notes.rewriteRef") == notes.REF
+    repo.git("switch", "-q", "-c", "topic")
+    first = repo.commit("one", {"b.txt": "b\n"}, when=BASE_TIME + timedelta(minutes=1))
+    second = repo.commit("two", {"c.txt": "c\n"}, when=BASE_TIME + timedelta(minutes=2))
+    repo.commit("three", {"d.txt": "d\n"}, when=BASE_TIME + timedelta(minutes=3))
+    # each stage stamps the commits made since the last one
+    assert notes.ids(repo.path, [first, second]) == {first: [first], second: [second]}
+
+    repo.git("switch", "-q", "main")
+    repo.commit("upstream", {"u.txt": "u\n"}, when=BASE_TIME + timedelta(minutes=4))
+    repo.git("switch", "-q", "topic")
+    out = repo.git("rebase", "main", env=repo.date_env(repo.tick(10)))
+    moved = repo.git("rev-list", "--reverse", "main..topic").split()
+    assert notes.ids(repo.path, moved[:2]) == {moved[0]: [first], moved[1]: [second]}
+    assert notes.disagreements(repo.path, {first: moved[0], second: moved[1]}) == []
+    swapped = {first: moved[1], second: moved[0]}
+    assert notes.disagreements(repo.path, swapped) == sorted([first, second])
+    assert "notes disagree" not in out
+
+
+def test_off_means_off(repo: GitRepo) -> None:
+    repo.commit("base", {"a.txt": "a\n"})
+    assert not notes.enabled(repo.path, "auto")
+    assert notes.enabled(repo.path, "on")
+    notes.configure(repo.path)
+    assert notes.enabled(repo.path, "auto")
+    assert not notes.enabled(repo.path, "off")
