@@ -128,6 +128,10 @@ def uninstall(paths: git.RepoPaths) -> list[Path]:
         else:
             target.unlink()
         touched.append(target)
+    from journal import notes
+
+    if git.config_get(paths.toplevel, "notes.rewriteRef") == notes.REF:
+        git.run(["config", "--local", "--unset", "notes.rewriteRef"], paths.toplevel)
     return touched
 
 

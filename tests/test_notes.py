@@ -38,3 +38,11 @@ def test_off_means_off(repo: GitRepo) -> None:
     notes.configure(repo.path)
     assert notes.enabled(repo.path, "auto")
     assert not notes.enabled(repo.path, "off")
+
+
+def test_uninstall_takes_the_setting_back(repo: GitRepo) -> None:
+    repo.commit("base", {"a.txt": "a\n"})
+    paths = git.repo_paths(repo.path)
+    install.install_native(paths)
+    install.uninstall(paths)
+    assert git.config_get(repo.path, "notes.rewriteRef") is None
