@@ -19,17 +19,22 @@ _SLACK = timedelta(seconds=1)  # git keeps whole seconds
 
 
 def own_sessions(
-    index: Mapping[str, SessionSummary], toplevel: Path, worktrees: Sequence[Path]
+    index: Mapping[str, SessionSummary],
+    toplevel: Path,
+    worktrees: Sequence[Path],
+    *,
+    any_worktree: bool = False,
 ) -> list[SessionSummary]:
-    """Top-level sessions that started in this worktree (sub-agent threads travel with their
-    parent), by start time then id."""
+    """Top-level sessions that started in this worktree, or with `any_worktree` in any worktree of
+    the repository (sub-agent threads travel with their parent), by start time then id."""
     top = toplevel.resolve()
     roots = [top, *(w for w in worktrees if w != top)]
     own = [
         session
         for session in index.values()
         if not (session.parent_id and session.parent_id in index)
-        and _worktree_of(session.cwd, roots) == top
+        and (where := _worktree_of(session.cwd, roots)) is not None
+        and (any_worktree or where == top)
     ]
     return sorted(own, key=lambda s: (s.started or "", s.id))
 

@@ -59,7 +59,9 @@ def refresh(
         new_commits = _new_commits(run, seen.tips)
         if new_commits and notes.enabled(paths.toplevel, config.notes_stamp):
             notes.stamp(paths.toplevel, [c.sha for c in new_commits])
-        own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees)
+        # Sessions of other worktrees too: their commits reach this branch by merges, and their
+        # fragments with them; `attribution.belongs_here` decides where a fragment goes.
+        own = pick.own_sessions(ingested.index, paths.toplevel, run.worktrees, any_worktree=True)
         window = run.config.link_window_minutes
         chosen = pick.to_refresh(own, seen.built, new_commits, window)
         maps = _rewrites(run, seen, local)
