@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from journal.errors import JournalError
@@ -28,13 +28,14 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "dropped": frozenset({"open"}),
 }
 ID_HEX = 6
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def now() -> str:
     """The current UTC time, second precision, `Z`; `SOURCE_DATE_EPOCH` pins it when set."""
     pinned = os.environ.get("SOURCE_DATE_EPOCH")
     moment = datetime.fromtimestamp(int(pinned), UTC) if pinned else datetime.now(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime(TIME_FORMAT)
 
 
 def _prefixed(prefix: str, hex_part: str) -> str:
@@ -192,6 +193,19 @@ def _walk(
     return None
 
 
+def _after_last(records: list[dict[str, Any]], at: str) -> str:
+    """`at`, or one second after the task's latest transition when `at` is not later: two moves
+    within one second must still sort in the order they were made."""
+    stamps = [str(r.get("at")) for r in records if isinstance(r, dict) and r.get("at")]
+    if not stamps or at > max(stamps):
+        return at
+    try:
+        latest = datetime.strptime(max(stamps), TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return at
+    return (latest + timedelta(seconds=1)).strftime(TIME_FORMAT)
+
+
 def format_cycle(cycle: Iterable[str]) -> str:
     return " → ".join(cycle)
 
@@ -228,7 +242,7 @@ def transition(
     if forced and (status != "done" or not (reason and reason.strip())):
         raise JournalError("--force applies to done and needs --reason saying why")
     record = {
-        "at": at,
+        "at": _after_last(records, at),
         "status": status,
         "branch": branch,
         "commit": commit,

@@ -268,3 +268,13 @@ def test_find_cycle_parent_and_dependency_graphs_apart() -> None:
     parents = {"tasks": [make_task("t-p", parent="t-c"), make_task("t-c", parent="t-p")]}
     assert tasks.find_cycle(parents) == ["t-p", "t-c", "t-p"]
     assert tasks.find_cycle({"tasks": [make_task("t-s", depends_on=["t-s"])]}) == ["t-s", "t-s"]
+
+
+def test_moves_within_one_second_keep_their_order() -> None:
+    task: dict[str, Any] = {"id": "t-1"}
+    for status in ("open", "in_progress", "blocked", "done"):
+        tasks.transition(task, status, at="2026-02-23T09:00:00Z", branch=None, commit=None, by="x")
+    assert [r["at"][-3:] for r in task["transitions"]] == ["00Z", "01Z", "02Z", "03Z"]
+    assert tasks.current_status(task) == "done"
+    tasks.transition(task, "open", at="2026-02-23T10:00:00Z", branch=None, commit=None, by="x")
+    assert task["transitions"][-1]["at"] == "2026-02-23T10:00:00Z"
