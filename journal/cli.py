@@ -357,3 +357,8 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+from journal.cli_tasks import register as _register_task_commands  # noqa: E402
+
+_register_task_commands(cli)

@@ -391,3 +391,22 @@ def blobs(cwd: Path | str, specs: Sequence[str]) -> dict[str, bytes | None]:
         return {}
     out = run_bytes(["cat-file", "--batch"], cwd, "".join(f"{s}\n" for s in asked).encode())
     return _gitparse.parse_batch_blobs(out, asked)
+
+
+# --- the task graph (journal.task_store) ----------------------------------------------------------
+
+
+def resolve_commit(cwd: Path | str, rev: str) -> str | None:
+    """The full SHA of the commit `rev` names, None when it names none."""
+    if rev.startswith("-"):
+        return None
+    found = try_run(["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"], cwd)
+    return found.strip() or None if found else None
+
+
+def author_ident(cwd: Path | str) -> str | None:
+    """`Name <email>` of whoever would author a commit here now; None without an identity."""
+    from journal import _gitparse
+
+    ident = _gitparse.parse_ident(try_run(["var", "GIT_AUTHOR_IDENT"], cwd) or "")
+    return f"{ident[0]} <{ident[1]}>" if ident else None
