@@ -1,7 +1,8 @@
 """The value of each session-fragment field, derived from `Session` records.
 
 Every free-text string goes through `replace_roots` (absolute repository paths → `./…`) and the
-redactor; every path through `relativize` (both in `Scrub`). Choices the schema leaves to this
+redactor; every path through `relativize` and the redactor (a token can be a file name; both in
+`Scrub`). Choices the schema leaves to this
 module:
 
 - Sub-agent threads are folded into their parent. Their commands, files and plans join the parent's
@@ -57,7 +58,7 @@ class Scrub:
     def path(self, value: str, base: str | None = None) -> str:
         if base and not value.startswith("/") and not re.match(r"[A-Za-z]:[\\/]", value):
             value = posixpath.join(base, value)
-        return relativize(value, self.toplevel, self.worktrees)
+        return self.redactor.redact(relativize(value, self.toplevel, self.worktrees))
 
 
 def truncate(text: str, limit: int) -> str:

@@ -245,7 +245,7 @@ def test_findings_report_kind_span_and_fingerprint(redactor: Redactor) -> None:
     text = f"GH={secret} cd /home/ada/app"
     github, home = redactor.findings(text)
     assert (github.kind, text[github.start : github.end]) == ("github_token", secret)
-    assert github.fingerprint == hashlib.sha256(secret.encode()).hexdigest()[:12]
+    assert github.fingerprint == hashlib.sha256(secret.encode()).hexdigest()[:16]
     assert (home.kind, text[home.start : home.end]) == ("home_path", "/home/ada")
     assert redactor.findings(redactor.redact(text)) == []
 
