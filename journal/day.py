@@ -26,9 +26,18 @@ The context is plain JSON data (`ai-journal render --context` prints it); templa
     pending: the commit being made (same shape, sha "" and pending true) | null
     plans: [{session_id, short_id, agent, time, explanation, completed, total,
              steps: [{step, status}]}]
+    tasks: the tasks with a transition on this day, in the view of the branch being rendered
+           (journal/task_render.py): [{id, title, status, status_text ("done (pending
+           evidence)", "open (done on feature-x)"), pending_evidence, done_on, checked,
+           milestone: {id, title} | null, parent, depends_on, labels,
+           owner: {kind (person|session|trailer|journal), text, id, url} | null,
+           evidence: {commits: [{sha, short, url}], files: [{path}], sessions: [{id, short_id}]},
+           transitions: [{at, time, from (null for the creation), to, by (as owner),
+                          branch (null on the view's own branch), commit: {sha, short, url} | null,
+                          forced, reason}]}]
 
 Every list is sorted: sessions by their first event of the day, commits by author date, links by
-strength (explicit, files, time) then time.
+strength (explicit, files, time) then time, tasks by their first change of the day then id.
 """
 
 from __future__ import annotations
@@ -76,9 +85,11 @@ def build_context(
     pending: CommitInfo | None = None,
     pending_links: Iterable[dict[str, Any]] = (),
     branches: Iterable[str] = (),
+    tasks: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The template context of `day`. `fragments` and `commits` may hold other days too (they are
-    filtered here, and still resolve links); `pending` is shown as the commit being made."""
+    filtered here, and still resolve links); `pending` is shown as the commit being made; `tasks`
+    are the day's task entries (`task_render.day_tasks`)."""
     tz = ZoneInfo(config.timezone)
     links = list(pending_links) if pending else []
     scope = _Scope(day, tz, config, web, {c.sha: c for c in commits}, links)
@@ -109,6 +120,7 @@ def build_context(
         "commits": entries,
         "pending": pending_entry,
         "plans": [plan for f in on_day for plan in plan_entries(f, day, tz)],
+        "tasks": list(tasks),
     }
 
 

@@ -268,3 +268,14 @@ FILTERS = {
     "outcome": outcome,
     "exit_code": exit_code,
 }
+
+
+def replace_region(existing: str | None, generated: str) -> str:
+    """A generated file without frontmatter (the task overview): the region between the markers
+    replaced by `generated`, a person's text around it kept as in a journal."""
+    body = existing or ""
+    newline = "\r\n" if _uses_crlf(body) else "\n"
+    before, after = _outside_region(body, newline)
+    region = f"{BEGIN}\n{generated.strip(chr(10))}\n{END}\n".replace("\n", newline)
+    after = after.rstrip("\r\n")
+    return before + region + (after + newline if after else "")

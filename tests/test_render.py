@@ -317,6 +317,9 @@ def test_builtin_templates() -> None:
         "journal.md.j2",
         "plan.md.j2",
         "session.md.j2",
+        "task.md.j2",
+        "task_macros.md.j2",
+        "tasks.md.j2",
     ]
     assert render.builtin_dir() == Path(__file__).resolve().parents[1] / "templates"
 
