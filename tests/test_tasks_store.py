@@ -121,3 +121,22 @@ def test_a_cycle_a_merge_brought_in_is_named_and_repairable(
     assert "cycle t-000001 → t-000002 → t-000001" in capsys.readouterr().err
     assert cli.main(["task", "edit", "t-000002", "--no-depends-on", "t-000001"]) == 0
     assert tasks.find_cycle(task_store.load_doc(repo.path)) is None
+
+
+def test_a_view_walks_history_once_and_only_when_asked(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shas = [repo.commit(f"c{i}") for i in range(5)]
+    walks: list[str] = []
+    real = task_store.git.reachable
+
+    def counting(cwd: Any, rev: str = "HEAD", *args: Any, **kwargs: Any) -> set[str]:
+        walks.append(rev)
+        return real(cwd, rev, *args, **kwargs)
+
+    monkeypatch.setattr(task_store.git, "reachable", counting)
+    view = task_store.view_for(repo.path)
+    assert walks == []
+    assert all(view.reachable(sha) for sha in shas)
+    assert not view.reachable("0" * 40)
+    assert walks == [shas[-1]]
