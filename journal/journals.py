@@ -37,9 +37,10 @@ def write_days(
 
 
 def has_agent_work(context: dict[str, Any]) -> bool:
-    """A session was active that day, or a commit of that day (or the pending one) came from one."""
+    """A session was active that day, a commit of that day (or the pending one) came from one, or
+    a task changed that day."""
     commits = [*context["commits"], *([context["pending"]] if context["pending"] else [])]
-    return bool(context["sessions"]) or any(c["sessions"] for c in commits)
+    return bool(context["sessions"] or context["tasks"]) or any(c["sessions"] for c in commits)
 
 
 def journal_path(run: Run, when: date) -> Path:
@@ -91,4 +92,5 @@ def context_of(
         pending=pending,
         pending_links=pending_links,
         branches=[branch] if branch and (commits or pending) else [],
+        tasks=run.board.day_tasks(when, run.tz, run.web),
     )

@@ -29,6 +29,7 @@ from journal import (
     remap,
     rewrite,
     state,
+    task_refresh,
 )
 from journal.config import Config
 from journal.pipeline_types import Loader
@@ -75,7 +76,7 @@ def refresh(
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
         if everything:
-            days |= _all_fragment_days(run)
+            days |= _all_fragment_days(run) | task_refresh.all_days(run)
         pending_links = journals.pending_links(run, pending, ingested.index, ingested.load)
         _write_days(run, days, pending, pending_links)
         if stage:
@@ -98,9 +99,13 @@ def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> R
 def _write_days(
     run: Run, days: set[date], pending: git.CommitInfo | None, links: list[dict[str, str]]
 ) -> None:
-    """Render `days`, and the journals a merge left with one side's generated region."""
+    """Render `days`, the journals a merge left with one side's generated region and the days
+    whose task section moved; then `tasks.md`."""
     stale = merge_journal.stale_days(run.paths.common_dir, run.config.journal_dir)
-    journals.write_days(run, days | stale, pending, links)
+    prints = task_refresh.DayPrints.of(run)
+    journals.write_days(run, days | stale | prints.moved, pending, links)
+    task_refresh.write_overview(run)
+    prints.save()
     folder = run.config.journal_dir.strip("/")
     merge_journal.clear_stale(run.paths.common_dir, [f"{folder}/{d.isoformat()}.md" for d in stale])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from journal import attribution, git, invocation, remap, state, web
+from journal import attribution, git, invocation, remap, state, task_refresh, web
 from journal.config import Config
 
 FRAGMENT_DIR = Path(state.COMMITTED_DIRNAME) / "sessions"
@@ -54,6 +54,12 @@ class Run:
     @functools.cached_property
     def web(self) -> web.WebLinks | None:
         return web.web_links(git.origin_url(self.paths.toplevel), self.config.web_kind)
+
+    @functools.cached_property
+    def board(self) -> task_refresh.Board:
+        """The task graph this run renders, loaded on first use (after any refresh step that
+        updates it)."""
+        return task_refresh.Board.load(self.paths.toplevel)
 
     def own_file(self, path: str) -> bool:
         """Files ai-journal itself writes: never evidence of an agent's work, never in diffstats."""

@@ -1,0 +1,107 @@
+"""The task graph in a refresh: the state and branch view a run renders tasks with, the day
+journals whose task section moved since the view's last run, and `tasks.md`.
+
+A day's journal is rendered again only when what its task section shows changed: each view keeps,
+per local day with task changes, a fingerprint of that section (local state, `task-days.json`);
+a day whose fingerprint moved (a transition added, merged in or lost, a title or evidence edited,
+a status folded by a merge) is rendered at the next stage or `render`. A state without tasks
+costs one read of `project_state.json`: no git walk, no template.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from journal import checkpoint, render, state, task_overview, task_render, task_store
+from journal.tasks import View, tasks_of
+from journal.web import WebLinks
+
+if TYPE_CHECKING:
+    from journal.run import Run
+
+TASK_DAYS_FILE = "task-days.json"
+
+
+@dataclass
+class Board:
+    """The state document of a run and, loaded on first use, the view of its checked-out branch."""
+
+    toplevel: Path
+    doc: dict[str, Any]
+
+    @classmethod
+    def load(cls, toplevel: Path) -> Board:
+        return cls(toplevel, task_store.load_doc(toplevel))
+
+    @functools.cached_property
+    def view(self) -> View:
+        return task_store.view_for(self.toplevel)
+
+    def day_tasks(self, when: date, tz: ZoneInfo, web: WebLinks | None) -> list[dict[str, Any]]:
+        if not tasks_of(self.doc):
+            return []
+        return task_render.day_tasks(self.doc, self.view, when, tz, web)
+
+    def fingerprints(self, tz: ZoneInfo, web: WebLinks | None) -> dict[str, str]:
+        if not tasks_of(self.doc):
+            return {}
+        return task_render.day_fingerprints(self.doc, self.view, tz, web)
+
+
+@dataclass
+class DayPrints:
+    """The task fingerprints of one view: the stored ones and the current ones."""
+
+    local: Path
+    key: str
+    stored: dict[str, str]
+    current: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, run: Run) -> DayPrints:
+        local = state.local_dir(run.paths.common_dir)
+        key = checkpoint.view_key(run.paths.toplevel, run.branch)
+        views = state.read_json(local / TASK_DAYS_FILE, default={}) or {}
+        stored = views.get(key) if isinstance(views, dict) else None
+        prints = cls(local, key, dict(stored) if isinstance(stored, dict) else {})
+        prints.current = run.board.fingerprints(run.tz, run.web)
+        return prints
+
+    @property
+    def moved(self) -> set[date]:
+        return task_render.changed_days(self.stored, self.current)
+
+    def save(self) -> None:
+        """Remember the current fingerprints (call once the days they moved were rendered)."""
+        path = self.local / TASK_DAYS_FILE
+        views = state.read_json(path, default={}) or {}
+        if not isinstance(views, dict):
+            views = {}
+        if views.get(self.key) == self.current or (not self.current and self.key not in views):
+            return
+        views[self.key] = self.current
+        state.write_atomic(path, state.dumps_canonical(views))
+
+
+def all_days(run: Run) -> set[date]:
+    """Every local day with a task change (`render --all` renders them all)."""
+    return task_render.transition_days(task_store.load_doc(run.paths.toplevel), run.tz)
+
+
+def write_overview(run: Run) -> None:
+    """Write `tasks.md` when the state has a graph; a change counts as written (and is staged)."""
+    board = run.board
+    if not task_overview.has_graph(board.doc):
+        return
+    local = state.local_dir(run.paths.common_dir)
+    env = render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
+    result = task_overview.write_overview(
+        run.paths.toplevel, run.config, board.doc, board.view, run.web, env
+    )
+    if result is not None and result.changed:
+        run.result.written.append(result.path)
