@@ -1,0 +1,91 @@
+"""Which step of an agent's new plan continues which step of its earlier plans.
+
+Codex's `update_plan` resends the whole plan on every call and its steps carry no ids, so a step is
+recognised by its text and its place. `match` pairs each new step with at most one earlier step
+(one-to-one, best pairs first):
+
+- the same text (ignoring case, punctuation and spacing) matches wherever it moved (a reorder);
+- a similar text (`similarity` ≥ `SIMILAR`) matches, preferring the step at the same position;
+- a reworded step at the same position matches with a lower bar (`REWORDED`) when the plan kept
+  its length, since agents mostly edit a step in place;
+- a step that left an earlier plan comes back only on a close match (`RETURNING`), without any
+  positional help.
+
+A split step ("Add route and test" → "Add route", "Write test") continues as its most similar
+piece; the other pieces are new steps. Two steps merged into one continue the more similar of the
+two; the other one has left the plan.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+SIMILAR = 0.62
+REWORDED = 0.3
+RETURNING = 0.8
+_EXACT = 2.0
+_IN_PLACE = 0.1
+_WORD = re.compile(r"\w+")
+
+
+class Earlier(NamedTuple):
+    """A step an earlier plan had: its latest text, and its index in the previous plan (None when
+    the previous plan no longer had it)."""
+
+    text: str
+    position: int | None
+
+
+def normalize(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def similarity(one: str, other: str) -> float:
+    """0..1 for two step texts (normalised): the mean of the character and the word sequence
+    ratios, or the word overlap (Jaccard) when higher, so a typo fix, an added word and a
+    reordering of words all score high while two short texts sharing one word do not."""
+    words_a, words_b = _WORD.findall(one.lower()), _WORD.findall(other.lower())
+    if words_a == words_b:
+        return 1.0
+    chars = difflib.SequenceMatcher(None, " ".join(words_a), " ".join(words_b), autojunk=False)
+    words = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
+    union = set(words_a) | set(words_b)
+    jaccard = len(set(words_a) & set(words_b)) / len(union) if union else 0.0
+    return max((chars.ratio() + words.ratio()) / 2, jaccard)
+
+
+def match(earlier: Sequence[Earlier], current: Sequence[str], kept_length: bool) -> dict[int, int]:
+    """{index in `current`: index in `earlier`} for the new steps that continue earlier ones.
+
+    `kept_length` says the new plan has as many steps as the previous one (in-place rewording is
+    only assumed then)."""
+    scored: list[tuple[float, int, int]] = []
+    for old_index, old in enumerate(earlier):
+        for new_index, text in enumerate(current):
+            score = _score(old, text, new_index, kept_length)
+            if score is not None:
+                scored.append((score, old_index, new_index))
+    scored.sort(key=lambda item: (-item[0], item[2], item[1]))
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, old_index, new_index in scored:
+        if new_index not in pairs and old_index not in taken:
+            pairs[new_index] = old_index
+            taken.add(old_index)
+    return pairs
+
+
+def _score(old: Earlier, text: str, position: int, kept_length: bool) -> float | None:
+    in_place = old.position == position
+    bonus = _IN_PLACE if in_place else 0.0
+    if normalize(old.text) == normalize(text):
+        return _EXACT + bonus
+    value = similarity(old.text, text)
+    if old.position is None:
+        return value if value >= RETURNING else None
+    if value >= SIMILAR or (in_place and kept_length and value >= REWORDED):
+        return value + bonus
+    return None
