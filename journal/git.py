@@ -410,3 +410,58 @@ def author_ident(cwd: Path | str) -> str | None:
 
     ident = _gitparse.parse_ident(try_run(["var", "GIT_AUTHOR_IDENT"], cwd) or "")
     return f"{ident[0]} <{ident[1]}>" if ident else None
+
+
+# --- commit trailers (journal.trailers) -----------------------------------------------------------
+
+
+class CommitTrailers(NamedTuple):
+    sha: str
+    committed: str  # committer time, ISO-8601 UTC with "Z"
+    trailers: tuple[tuple[str, str], ...]  # (key as written, value), in message order
+
+
+def trailers(
+    cwd: Path | str, keys: Sequence[str], include: Sequence[str], exclude: Sequence[str] = ()
+) -> list[CommitTrailers]:
+    """The trailers named `keys` (matched case-insensitively, folded values unfolded, git's own
+    rules for what counts as the trailer block) of the commits reachable from `include` but not
+    from `exclude`, oldest first, from one `git log`. Commits without such a trailer are left out."""
+    from datetime import UTC, datetime
+
+    if not keys or not include:
+        return []
+    picked = ",".join(f"key={key}" for key in keys)
+    spec = f"%(trailers:{picked},unfold,separator=%x1d,key_value_separator=%x1e)"
+    args = ["log", "--reverse", f"--format=%x00%H%x1f%ct%x1f{spec}", "--no-show-signature"]
+    out = run([*args, "--end-of-options", *include, *(f"^{sha}" for sha in exclude), "--"], cwd)
+    found: list[CommitTrailers] = []
+    for chunk in out.split("\0")[1:]:
+        sha, stamp, block = chunk.rstrip("\n").split("\x1f", 2)
+        pairs = tuple(
+            (key.strip(), value.strip())
+            for key, _, value in (item.partition("\x1e") for item in block.split("\x1d") if item)
+        )
+        if pairs:
+            moment = datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            found.append(CommitTrailers(sha, moment, pairs))
+    return found
+
+
+def last_changed(cwd: Path | str, folder: str, rev: str = "HEAD") -> dict[str, str]:
+    """{path: committer time (ISO-8601 UTC, "Z") of the last commit other than a merge that changed
+    it} for every file under `folder` in the history of `rev`, from one `git log`."""
+    from datetime import UTC, datetime
+
+    if head(cwd).sha is None:
+        return {}
+    args = ["log", "--no-merges", "--format=%x00%ct", "--name-only", "--no-relative"]
+    out = run([*args, "--end-of-options", rev, "--", folder], cwd)
+    found: dict[str, str] = {}
+    for chunk in out.split("\0")[1:]:
+        stamp, *names = chunk.split("\n")
+        moment = datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for name in names:
+            if name and name not in found:
+                found[name] = moment
+    return found
