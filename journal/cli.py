@@ -362,3 +362,6 @@ class _progress:
 from journal.cli_tasks import register as _register_task_commands  # noqa: E402
 
 _register_task_commands(cli)
+
+
+from journal import cli_check as _cli_check  # noqa: E402, F401  (registers `check`)

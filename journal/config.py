@@ -3,6 +3,7 @@ suggestion when they look like a typo of a known one."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -48,6 +49,12 @@ class Config:
         default=True,
         metadata={"doc": "the pre-commit stage refreshes and stages journals and fragments"},
     )
+    secrets_allow: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "doc": "fingerprints `ai-journal check --secrets` printed for findings that are no secret"
+        },
+    )
 
 
 # TOML layout: section.key -> Config field.
@@ -63,6 +70,7 @@ KEYS: dict[str, str] = {
     "web.kind": "web_kind",
     "redact.patterns": "redact_patterns",
     "notes.stamp": "notes_stamp",
+    "secrets.allow": "secrets_allow",
 }
 
 
@@ -138,6 +146,9 @@ def _validate(config: Config, origin: str) -> None:
         raise JournalError(f"{origin}: notes.stamp must be auto, on or off")
     if config.web_kind not in ("", "github", "gitlab", "bitbucket", "gitea"):
         raise JournalError(f"{origin}: web.kind must be github, gitlab, bitbucket or gitea")
+    bad = [f for f in config.secrets_allow if not re.fullmatch(r"[0-9a-f]{16}", f)]
+    if bad:
+        raise JournalError(f"{origin}: secrets.allow: {bad[0]!r} is not a 16-hex-digit fingerprint")
     for name in ("prompt_max_chars", "summary_max_chars", "max_commands", "link_window_minutes"):
         if getattr(config, name) <= 0:
             raise JournalError(f"{origin}: {name} must be positive")

@@ -22,17 +22,26 @@ class HookSpec(NamedTuple):
     stage: str
     name: str
     verbose: bool = False
+    command: str | None = None  # default: `ai-journal hook <stage>`
 
 
+# In config order: pre-commit runs hooks of one stage in that order, and the check must see what
+# the stage hook staged.
 HOOKS = (
     HookSpec("ai-journal-stage", "pre-commit", "ai-journal (refresh and stage journals)"),
+    HookSpec(
+        "ai-journal-check",
+        "pre-commit",
+        "ai-journal (refuse secrets in staged journals)",
+        command="ai-journal check --secrets --staged",
+    ),
     HookSpec("ai-journal-post-commit", "post-commit", "ai-journal (record the commit)"),
     HookSpec("ai-journal-post-checkout", "post-checkout", "ai-journal (record the checkout)"),
     HookSpec("ai-journal-post-merge", "post-merge", "ai-journal (record the merge)"),
     HookSpec("ai-journal-post-rewrite", "post-rewrite", "ai-journal (record rewrites)", True),
 )
 HOOK_IDS = tuple(spec.id for spec in HOOKS)
-HOOK_TYPES = tuple(spec.stage for spec in HOOKS)
+HOOK_TYPES = tuple(dict.fromkeys(spec.stage for spec in HOOKS))
 
 
 class Style(NamedTuple):
@@ -46,7 +55,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9_./~@+-][A-Za-z0-9_./~@:+=-]*")
 
 
 def entry(spec: HookSpec) -> str:
-    return f"ai-journal hook {spec.stage}"
+    return spec.command or f"ai-journal hook {spec.stage}"
 
 
 def repo_block(repo: str, rev: str | None, *, local: bool, style: Style = DEFAULT_STYLE) -> str:

@@ -286,7 +286,11 @@ def rejects(kind: str, key: str | None, value: str) -> bool:
     if key is not None and _names_no_secret(key, kind):
         return True
     value = value.strip()
-    if not value or value.lower() in _PLACEHOLDER_WORDS or _PLACEHOLDER.match(value) is not None:
+    if (
+        not value.strip("\\")
+        or value.lower() in _PLACEHOLDER_WORDS
+        or _PLACEHOLDER.match(value) is not None
+    ):
         return True
     return kind == "high_entropy" and not random_looking(value)
 

@@ -268,7 +268,7 @@ def test_manifest_is_valid_and_matches_the_hook_table() -> None:
     assert [h["id"] for h in manifest] == list(pcc.HOOK_IDS)
     for hook, spec in zip(manifest, pcc.HOOKS, strict=True):
         assert hook["stages"] == [spec.stage]
-        assert hook["entry"] == pcc.entry(spec) == f"ai-journal hook {spec.stage}"
+        assert hook["entry"] == pcc.entry(spec) == (spec.command or f"ai-journal hook {spec.stage}")
         assert hook["name"] == spec.name
         assert hook["language"] == "python"
         assert hook["always_run"] is True
@@ -358,7 +358,7 @@ def test_init_local_hooks(repo: GitRepo) -> None:
     assert "rev" not in entry
     for hook, spec in zip(entry["hooks"], pcc.HOOKS, strict=True):
         assert hook["id"] == spec.id
-        assert hook["entry"] == f"ai-journal hook {spec.stage}"
+        assert hook["entry"] == pcc.entry(spec)
         assert hook["language"] == "system"
         assert hook["stages"] == [spec.stage]
         assert hook["always_run"] is True
