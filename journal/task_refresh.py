@@ -33,6 +33,7 @@ class Board:
 
     toplevel: Path
     doc: dict[str, Any]
+    _by_day: dict[date, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, toplevel: Path) -> Board:
@@ -43,14 +44,17 @@ class Board:
         return task_store.view_for(self.toplevel)
 
     def day_tasks(self, when: date, tz: ZoneInfo, web: WebLinks | None) -> list[dict[str, Any]]:
-        if not tasks_of(self.doc):
-            return []
-        return task_render.day_tasks(self.doc, self.view, when, tz, web)
+        return self.by_day(tz, web).get(when, [])
 
     def fingerprints(self, tz: ZoneInfo, web: WebLinks | None) -> dict[str, str]:
-        if not tasks_of(self.doc):
-            return {}
-        return task_render.day_fingerprints(self.doc, self.view, tz, web)
+        return task_render.fingerprints(self.by_day(tz, web))
+
+    def by_day(self, tz: ZoneInfo, web: WebLinks | None) -> dict[date, list[dict[str, Any]]]:
+        """Every day's task entries, computed once per run (a run has one zone and one host)."""
+        if self._by_day is None:
+            found = tasks_of(self.doc)
+            self._by_day = task_render.tasks_by_day(self.doc, self.view, tz, web) if found else {}
+        return self._by_day
 
 
 @dataclass

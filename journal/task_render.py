@@ -95,13 +95,25 @@ def day_tasks(
 ) -> list[dict[str, Any]]:
     """The tasks with a transition on the local day `when`, ordered by their first change that
     day, then id; each with `transitions` (that day's, with the status each one left)."""
+    return tasks_by_day(doc, view, tz, web).get(when, [])
+
+
+def tasks_by_day(
+    doc: Mapping[str, Any], view: View, tz: ZoneInfo, web: WebLinks | None
+) -> dict[date, list[dict[str, Any]]]:
+    """`day_tasks` of every local day with a task change, from one pass over the tasks."""
     milestones = by_id(doc.get("milestones"))
-    found = []
+    days: dict[date, list[dict[str, Any]]] = {}
     for task in tasks_of(doc):
-        changes = _changes_on(task, when, tz, view, web)
-        if changes:
-            found.append(task_entry(task, view, web, milestones) | {"transitions": changes})
-    return sorted(found, key=lambda t: (t["transitions"][0]["at"], t["id"]))
+        changes = _changes_by_day(task, tz, view, web)
+        if not changes:
+            continue
+        entry = task_entry(task, view, web, milestones)
+        for when, rows in changes.items():
+            days.setdefault(when, []).append(entry | {"transitions": rows})
+    for entries in days.values():
+        entries.sort(key=lambda t: (t["transitions"][0]["at"], t["id"]))
+    return days
 
 
 def transition_days(doc: Mapping[str, Any], tz: ZoneInfo) -> set[date]:
@@ -109,20 +121,15 @@ def transition_days(doc: Mapping[str, Any], tz: ZoneInfo) -> set[date]:
     return {
         local(str(record["at"]), tz).date()
         for task in tasks_of(doc)
-        for record in ordered_transitions(task)
-        if record.get("at")
+        for record in task.get("transitions") or []
+        if isinstance(record, dict) and record.get("at")
     }
 
 
-def day_fingerprints(
-    doc: Mapping[str, Any], view: View, tz: ZoneInfo, web: WebLinks | None
-) -> dict[str, str]:
+def fingerprints(by_day: Mapping[date, list[dict[str, Any]]]) -> dict[str, str]:
     """Per local day with task changes, a hash of everything its task section shows (statuses in
     the view included, so a merge that folds a task to done moves the fingerprint too)."""
-    return {
-        when.isoformat(): _hash(day_tasks(doc, view, when, tz, web))
-        for when in sorted(transition_days(doc, tz))
-    }
+    return {when.isoformat(): _hash(by_day[when]) for when in sorted(by_day)}
 
 
 def changed_days(old: Mapping[str, str], new: Mapping[str, str]) -> set[date]:
@@ -134,16 +141,17 @@ def changed_days(old: Mapping[str, str], new: Mapping[str, str]) -> set[date]:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _changes_on(
-    task: Mapping[str, Any], when: date, tz: ZoneInfo, view: View, web: WebLinks | None
-) -> list[dict[str, Any]]:
-    changes, previous = [], None
+def _changes_by_day(
+    task: Mapping[str, Any], tz: ZoneInfo, view: View, web: WebLinks | None
+) -> dict[date, list[dict[str, Any]]]:
+    changes: dict[date, list[dict[str, Any]]] = {}
+    previous = None
     for record in ordered_transitions(task):
-        status = str(record.get("status"))
         stamp = str(record.get("at") or "")
-        if stamp and local(stamp, tz).date() == when:
-            changes.append(_change(record, previous, stamp, tz, view, web))
-        previous = status
+        if stamp:
+            row = _change(record, previous, stamp, tz, view, web)
+            changes.setdefault(local(stamp, tz).date(), []).append(row)
+        previous = str(record.get("status"))
     return changes
 
 

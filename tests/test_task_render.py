@@ -245,7 +245,7 @@ def test_no_graph_no_file(tmp_path: Path) -> None:
 
 
 def _prints(doc: dict[str, Any], view: View | None = None) -> dict[str, str]:
-    return task_render.day_fingerprints(doc, view or main_view(), TZ, GITHUB)
+    return task_render.fingerprints(task_render.tasks_by_day(doc, view or main_view(), TZ, GITHUB))
 
 
 def test_a_new_transition_moves_its_day_and_the_days_that_show_the_task() -> None:
