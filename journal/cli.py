@@ -365,3 +365,6 @@ _register_task_commands(cli)
 
 
 from journal import cli_check as _cli_check  # noqa: E402, F401  (registers `check`)
+from journal.cli_sync import register as _register_sync  # noqa: E402
+
+_register_sync(cli)

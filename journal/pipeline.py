@@ -30,6 +30,7 @@ from journal import (
     rewrite,
     state,
     task_refresh,
+    task_sources,
 )
 from journal.config import Config
 from journal.pipeline_types import Loader
@@ -68,10 +69,13 @@ def refresh(
         maps = _rewrites(run, seen, local)
         run.plan = remap.Plan.of(maps)
         days: set[date] = set()
+        new_maps = maps if len(maps) != seen.maps else []
         if len(maps) != seen.maps:  # new rewrites: what cites their old commits moves too
             chosen, days = _rewritten_citations(run, own, chosen, maps, seen.built)
             seen.maps = len(maps)
         days |= _write_fragments(run, chosen, ingested.load, seen)
+        # Tasks from plans, trailers and rewrites, before the journals render the state.
+        task_sources.refresh(run, seen.head, new_maps, everything=everything)
         days |= {day.commit_day(c, run.tz) for c in new_commits}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
