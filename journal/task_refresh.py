@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from journal import checkpoint, render, state, task_overview, task_render, task_store
+from journal import checkpoint, merge_journal, render, state, task_overview, task_render, task_store
 from journal.tasks import View, tasks_of
 from journal.web import WebLinks
 
@@ -107,5 +107,11 @@ def write_overview(run: Run) -> None:
     result = task_overview.write_overview(
         run.paths.toplevel, run.config, board.doc, board.view, run.web, env
     )
-    if result is not None and result.changed:
+    if result is None:
+        return
+    if result.changed:
         run.result.written.append(result.path)
+    # A merge that kept one side's region recorded the file as stale; it is re-derived now.
+    merge_journal.clear_stale(
+        run.paths.common_dir, [result.path.relative_to(run.paths.toplevel).as_posix()]
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from journal import cli, git, install, pipeline, state
+from journal import cli, git, install, merge_journal, pipeline, state
 from journal.config import Config
 from testing.git_repo import BASE_TIME, GitRepo
 
@@ -153,3 +153,32 @@ def test_the_commit_stage_carries_tasks_md_and_the_days_journal(based: GitRepo) 
     assert {STATE, DAY, OVERVIEW} <= set(files)
     shown = based.git("show", f"{sha}:{OVERVIEW}")
     assert "| `t-7f3a01` | Say y | open |" in shown
+
+
+def test_a_merged_tasks_md_is_derived_again_from_the_merged_state(based: GitRepo) -> None:
+    paths = git.repo_paths(based.path)
+    install.init(paths, local=True)  # .gitattributes and the merge driver
+    install.install_native(paths)
+    base = based.head()
+    opened = [_move("open", 10, base)]
+    _save(based, _task(opened, []))
+    based.commit("Plan", when=BASE_TIME + timedelta(minutes=11))
+    based.git("switch", "-q", "-c", "feature-x")
+    started = [*opened, _move("in_progress", 20, base, "feature-x")]
+    _save(based, _task(started, []))
+    based.commit("Start", when=BASE_TIME + timedelta(minutes=21))
+    based.git("switch", "-q", "main")
+    renamed = _task(opened, []) | {"title": "Say y loudly"}
+    _save(based, renamed)
+    based.commit("Rename", when=BASE_TIME + timedelta(minutes=22))
+    based.git("merge", "-q", "--no-edit", "feature-x", env=based.date_env())
+    merged = _read(based, STATE)
+    assert '"in_progress"' in merged
+    assert "Say y loudly" in merged
+    row = "| `t-7f3a01` | Say y loudly | in progress |"
+    assert OVERVIEW in merge_journal.stale_journals(paths.common_dir)
+    assert row not in _read(based, OVERVIEW)  # the merge kept one side's generated region
+
+    _refresh(based)
+    assert row in _read(based, OVERVIEW)
+    assert OVERVIEW not in merge_journal.stale_journals(paths.common_dir)
