@@ -465,3 +465,14 @@ def last_changed(cwd: Path | str, folder: str, rev: str = "HEAD") -> dict[str, s
             if name and name not in found:
                 found[name] = moment
     return found
+
+
+def staged_paths(cwd: Path | str, folder: str) -> list[str]:
+    """Paths under `folder` whose staged content differs from HEAD's (all of them when unborn)."""
+    base = (
+        ["HEAD"]
+        if head(cwd).sha
+        else [run(["hash-object", "-t", "tree", "--stdin"], cwd, "").strip()]
+    )
+    out = run(["diff", "--cached", "--name-only", "-z", "--no-relative", *base, "--", folder], cwd)
+    return [name for name in out.split("\0") if name]

@@ -75,7 +75,7 @@ def refresh(
             seen.maps = len(maps)
         days |= _write_fragments(run, chosen, ingested.load, seen)
         # Tasks from plans, trailers and rewrites, before the journals render the state.
-        task_sources.refresh(run, seen.head, new_maps, everything=everything)
+        task_sources.refresh(run, seen.head, new_maps, everything=everything, pending=pending)
         days |= {day.commit_day(c, run.tz) for c in new_commits}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))

@@ -14,7 +14,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journal import fragment, git, project_state, rewrite, state, task_plans, task_store, trailers
+from journal import (
+    fragment,
+    git,
+    project_state,
+    rewrite,
+    state,
+    task_plans,
+    task_store,
+    task_sync,
+    trailers,
+)
 from journal.errors import JournalError
 
 if TYPE_CHECKING:
@@ -27,14 +37,17 @@ def refresh(
     moved_maps: Sequence[rewrite.RewriteMap],
     *,
     everything: bool = False,
+    pending: git.CommitInfo | None = None,
 ) -> None:
     """Bring the task graph up to date with this run's sources (see the module docstring).
 
     `last_head` is the view's HEAD at its previous run (None on its first run: no commit is new);
-    `moved_maps` are the rewrite maps stored since that run (empty when none)."""
+    `moved_maps` are the rewrite maps stored since that run (empty when none); `pending` is the
+    commit being made at the stage, whose staged journals may carry a person's ticks."""
     fragments = _changed_fragments(run, everything)
     exclude = _seen_before(run, last_head, everything)
-    if not (fragments or exclude is not None or moved_maps):
+    ticks = _staged_ticks(run, pending)
+    if not (fragments or exclude is not None or moved_maps or ticks):
         return
     doc = _load(run)
     if doc is None:
@@ -49,8 +62,18 @@ def refresh(
         changed += result.changed
         notice = result.notice()
         run.result.notices += [notice] if notice else []
+    if ticks:
+        synced = task_sync.sync(doc, ticks, task_store.view_for(run.paths.toplevel))
+        changed += [change.task for change in synced]
     if changed or moved:
         _save(run, doc)
+
+
+def _staged_ticks(run: Run, pending: git.CommitInfo | None) -> list[task_sync.Box]:
+    """At the stage: boxes a person flipped in the journals of the commit being made."""
+    if pending is None:
+        return []
+    return task_sync.staged_boxes(run.paths.toplevel, run.config.journal_dir, pending.committed)
 
 
 def _changed_fragments(run: Run, everything: bool) -> list[dict[str, Any]]:

@@ -106,6 +106,25 @@ def committed_boxes(toplevel: Path, journal_dir: str) -> list[Box]:
     return sorted(boxes, key=lambda box: (box.committed, box.path))
 
 
+def staged_boxes(toplevel: Path, journal_dir: str, when: str) -> list[Box]:
+    """The boxes a person flipped in the journals staged for the commit being made (the index
+    against HEAD), dated `when`: the stage renders those days again, so their ticks are taken
+    before the render would put the boxes back."""
+    folder = journal_dir.strip("/")
+    paths = [p for p in git.staged_paths(toplevel, folder) if _DAY_FILE.search(p)]
+    texts = git.blobs(toplevel, [s for p in paths for s in (f":{p}", f"HEAD:{p}")])
+    boxes: list[Box] = []
+    for path in paths:
+        staged, committed = texts.get(f":{path}"), texts.get(f"HEAD:{path}")
+        if staged is None or committed is None:
+            continue
+        before = dict(checklist(committed.decode("utf-8", errors="replace")))
+        for task_id, ticked in checklist(staged.decode("utf-8", errors="replace")):
+            if before.get(task_id, ticked) != ticked:
+                boxes.append(Box(task_id, ticked, path, when))
+    return boxes
+
+
 def _common(toplevel: Path) -> Path:
     return git.repo_paths(toplevel).common_dir
 

@@ -172,3 +172,20 @@ def test_journal_older_than_the_task_is_not_trusted(hooked: GitRepo, codex_home:
 def _find(repo: GitRepo, task_id: str) -> dict[str, Any]:
     doc = task_store.load_doc(Path(repo.path))
     return next(t for t in doc["tasks"] if t["id"] == task_id)
+
+
+def test_box_ticked_in_a_commit_with_hooks_is_taken_before_the_render(
+    hooked: GitRepo, codex_home: CodexHome
+) -> None:
+    """The stage renders the commit's own day again; a box a person ticked in that journal is
+    recorded first, so the render keeps it ticked instead of putting it back."""
+    _planned_session(hooked, codex_home)
+    test = _by_title(_state(hooked))["Write the test"]
+    path = hooked.path / JOURNAL
+    path.write_text(path.read_text().replace(f"- [ ] {test['id']}", f"- [x] {test['id']}"))
+    sha = hooked.commit("Tick with hooks")
+
+    assert f"- [x] {test['id']} Write the test" in hooked.git("show", f"{sha}:{JOURNAL}")
+    record = next(t for t in _state(hooked)["tasks"] if t["id"] == test["id"])["transitions"][-1]
+    assert (record["status"], record["by"], record["forced"]) == ("done", "journal", True)
+    assert record["reason"] == f"ticked in {JOURNAL}"
