@@ -69,9 +69,9 @@ def refresh(
         maps = _rewrites(run, seen, local)
         run.plan = remap.Plan.of(maps)
         days: set[date] = set()
-        new_maps = maps if len(maps) != seen.maps else []
+        new_maps = maps[seen.maps :] if len(maps) >= seen.maps else maps
         if len(maps) != seen.maps:  # new rewrites: what cites their old commits moves too
-            chosen, days = _rewritten_citations(run, own, chosen, maps, seen.built)
+            chosen, days = _rewritten_citations(run, own, chosen, new_maps, seen.built)
             seen.maps = len(maps)
         days |= _write_fragments(run, chosen, ingested.load, seen)
         # Tasks from plans, trailers and rewrites, before the journals render the state.
@@ -163,21 +163,23 @@ def _rewritten_citations(
     run: Run,
     own: list[SessionSummary],
     chosen: list[SessionSummary],
-    maps: list[rewrite.RewriteMap],
+    new_maps: list[rewrite.RewriteMap],
     built: dict[str, str],
 ) -> tuple[list[SessionSummary], set[date]]:
     """Sessions whose fragment cites a rewritten commit join `chosen`, and so do sessions built in
-    this view whose fragment went away with the commits that carried it (a reset); the days whose
-    journal cites a rewritten commit are returned to be re-rendered."""
+    this view whose fragment lost links with the commits `new_maps` took away (a reset, a dropped
+    commit that carried the fragment's last version); the days whose journal cites a rewritten
+    commit are returned to be re-rendered."""
     if run.plan is None:
         return chosen, set()
-    docs = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
-    citing = {doc["id"] for doc in docs if run.plan.cites(doc)}
-    present = {doc["id"] for doc in docs}
-    lost = [s for s in own if s.id in built and s.id not in present]
-    run.restored = remap.fragments_before(
-        run.paths.toplevel, FRAGMENT_DIR, maps, {s.id for s in lost}
-    )
+    docs = {doc["id"]: doc for doc in fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)}
+    citing = {sid for sid, doc in docs.items() if run.plan.cites(doc)}
+    ours = {s.id for s in own if s.id in built}
+    before = remap.fragments_before(run.paths.toplevel, FRAGMENT_DIR, new_maps, ours)
+    for sid, doc in before.items():
+        lost = remap.lost_links(doc, docs.get(sid))
+        if lost is not None:
+            run.restored[sid] = lost
     citing |= set(run.restored)
     extra = [s for s in own if s.id in citing and s not in chosen]
     journal_dir = run.paths.toplevel / run.config.journal_dir
@@ -204,7 +206,7 @@ def _write_fragments(
     on_head = git.reachable(run.paths.toplevel, since=iso(first))
     alive = git.reachable(run.paths.toplevel, since=iso(first), all_refs=True)
     in_tree = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
-    previous = {**run.restored, **{doc["id"]: doc for doc in in_tree}}
+    previous = {**{doc["id"]: doc for doc in in_tree}, **run.restored}
     patch_ids = {c.sha: c.patch_id for c in commits}
     redactor = Redactor.from_config(run.config)
     touched: set[date] = set()

@@ -70,12 +70,16 @@ def carry(
     that still stand, and the previous links carried through `plan` (decisions respected)."""
     records = {r["sha"]: dict(r) for r in (previous or {}).get("rewritten", [])}
     links = {c["sha"]: dict(c) for c in fresh}
-    linked = {str(c["sha"]) for c in (previous or {}).get("commits", [])}
-    for old in (previous or {}).get("commits", []):
+    # A fresh link can name a rewritten commit too, one still alive on another branch: its
+    # successor, on this branch, carries the same work.
+    known = [*(previous or {}).get("commits", []), *fresh]
+    linked = {str(c["sha"]) for c in known}
+    for old in known:
         target = _target(plan, old, records, linked)
         if target is not None and (target != old["sha"] or alive(target)):
             _keep_strongest(links, {**old, "sha": target, "patch_id": old.get("patch_id")})
     for record in records.values():
+        _follow(plan, record)
         decided = record.get("decision") == ACCEPTED and record.get("successor")
         if decided and record["successor"] not in links and alive(record["successor"]):
             _keep_strongest(
@@ -105,6 +109,19 @@ def _target(
         record.setdefault("decision", PENDING)
     decision = record.get("decision")
     return None if decision in (PENDING, KEPT) else successor
+
+
+def _follow(plan: Plan | None, record: dict[str, Any]) -> None:
+    """A record whose successor history moved again (a squash later dropped by a reset, say)
+    takes the composed successor; a decision about the old successor no longer stands."""
+    if plan is None or record["sha"] not in plan.olds:
+        return
+    successor, kind = plan.olds[record["sha"]]
+    if record.get("successor") == successor:
+        return
+    record.update(successor=successor, kind=kind.value)
+    if successor is None or kind is not rewrite.Kind.SQUASHED:
+        record.pop("decision", None)
 
 
 def _keep_strongest(links: dict[str, dict[str, Any]], candidate: dict[str, Any]) -> None:
@@ -140,9 +157,12 @@ def maps_for_view(
     The caller holds the state lock."""
     local = state.local_dir(paths.common_dir)
     maps = rewrite.load(local)
-    if not (last and now and branch) or any(m.get(last) for m in maps):
+    if not (last and now and branch):
         return maps, None
-    if not rewrite_build.diverged(paths.toplevel, last, now):
+    # Where the stored maps took the last commit the hook saw: a branch can move again after a
+    # rewrite (a reset after a rebase) and only the reflog tells that.
+    last = rewrite.resolver(maps)(last) if any(m.get(last) for m in maps) else last
+    if last is None or not rewrite_build.diverged(paths.toplevel, last, now):
         return maps, None
     found = rewrite_build.from_reflog(paths.toplevel, branch, last)
     if found is None or not found.changed:
@@ -172,16 +192,52 @@ def last_head(paths: git.RepoPaths, branch: str | None, fallback: str | None) ->
 def fragments_before(
     toplevel: Path, folder: Path, maps: list[rewrite.RewriteMap], wanted: set[str]
 ) -> dict[str, dict[str, Any]]:
-    """The fragments of `wanted` sessions as the branch held them before a rewrite took them."""
-    found: dict[str, dict[str, Any]] = {}
+    """The fragments of `wanted` sessions as the branch held them before the rewrites in `maps`
+    took them (the newest old tip that has one), read in one `git cat-file --batch`."""
+    short = {session.replace("-", "")[:8] for session in wanted}
+    where: dict[str, str] = {}  # a fragment file name -> the newest old tip that has it
     for tip in dict.fromkeys(m.old_tip for m in reversed(maps) if m.old_tip):
-        if tip is None or not wanted - set(found):
+        if tip is None or len(where) >= len(wanted):
             break
         listing = git.try_run(
             ["ls-tree", "--name-only", tip, "--", f"{folder.as_posix()}/"], toplevel
         )
         for name in (listing or "").split():
-            doc = json.loads(git.try_run(["show", f"{tip}:{name}"], toplevel) or "{}")
-            if doc.get("id") in wanted and doc["id"] not in found:
-                found[doc["id"]] = doc
+            if _id8_of(name) in short:
+                where.setdefault(name, f"{tip}:{name}")
+    found: dict[str, dict[str, Any]] = {}
+    for blob in git.blobs(toplevel, list(where.values())).values():
+        doc = json.loads(blob or b"{}")
+        if doc.get("id") in wanted:
+            found.setdefault(doc["id"], doc)
     return found
+
+
+def lost_links(before: dict[str, Any], present: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`before` with the links and records of `present` added, when `present` (the fragment the
+    work tree holds now) lacks a link or record `before` had: what a reset or a dropped commit
+    took away; None when nothing was lost."""
+    if present is None:
+        return before
+    kept = {c["sha"] for c in present.get("commits", [])}
+    kept |= {r["sha"] for r in present.get("rewritten", [])}
+    olds = {c["sha"] for c in before.get("commits", [])} | {
+        r["sha"] for r in before.get("rewritten", [])
+    }
+    if olds <= kept:
+        return None
+    merged = dict(present)
+    merged["commits"] = _union(before.get("commits", []), present.get("commits", []))
+    merged["rewritten"] = _union(before.get("rewritten", []), present.get("rewritten", []))
+    return merged
+
+
+def _union(older: list[dict[str, Any]], newer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_sha = {item["sha"]: item for item in older}
+    by_sha.update({item["sha"]: item for item in newer})
+    return sorted(by_sha.values(), key=lambda item: item["sha"])
+
+
+def _id8_of(name: str) -> str:
+    """The id8 a fragment's file name ends with (`<stamp>_<branch>_<id8>.json`)."""
+    return name.rsplit("_", 1)[-1].removesuffix(".json")
