@@ -368,3 +368,4 @@ from journal import cli_check as _cli_check  # noqa: E402, F401  (registers `che
 from journal.cli_sync import register as _register_sync  # noqa: E402
 
 _register_sync(cli)
+from journal import cli_prune as _cli_prune  # noqa: E402, F401  (registers `prune`, `reset`)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from journal import git, state
+from journal import git, prune, state
 from journal.config import Config
 from journal.sources import cache, cursors, discover, history, lines, rollout, session_cache
 from journal.sources.discover import LogFile
@@ -105,6 +105,7 @@ def ingest(
 class _Run:
     def __init__(self, local: Path, scope: RepoScope, progress: Progress | None) -> None:
         self.local, self.scope, self.progress = local, scope, progress
+        self.pruned = prune.pruned_ids(local)  # taken out by `ai-journal prune`: never again
         self.cursors = cursors.load(local)
         self.cache = session_cache.SessionCache(local)
         self.planner = Planner(self.cursors, self.cache)
@@ -203,7 +204,7 @@ class _Run:
             offset = seen = job.st.st_size  # read whole each time: only size and mtime matter
         cursor = cursors.cursor_for(job.log.path, job.st, job.log.kind, offset, seen)
         cursor.format, cursor.session_id = session.format, session.id
-        cursor.foreign = not self.scope.owns(session)
+        cursor.foreign = not self.scope.owns(session) or session.id in self.pruned
         self.cursors.files[str(job.log.path)] = cursor
         if not cursor.foreign:
             self._accept(session)
@@ -240,7 +241,8 @@ class _Run:
             session = kept.get(str(job.log.path))
             if session is not None:
                 self._count(session.stats, (0, 0))
-                cursor.session_id, cursor.foreign = session.id, not self.scope.owns(session)
+                cursor.session_id = session.id
+                cursor.foreign = not self.scope.owns(session) or session.id in self.pruned
                 if not cursor.foreign:
                     self._accept(session)
 
