@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journal import check_secrets, cli, install, state
 from journal import git as git_mod
@@ -181,3 +183,18 @@ def test_the_allowlist_key_is_validated() -> None:
     )
     with pytest.raises(JournalError, match=r"secrets\.allow: 'ghp' is not a 16-hex-digit"):
         config_mod.from_mapping({"secrets": {"allow": ["ghp"]}})
+
+
+PIECES = [shape.text for shape in SHAPES] + ["\n", " ", '"', "\\", "=", ": ", "PASSWORD=", "ok"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=8))
+def test_what_redaction_leaves_passes_the_gate_and_a_secret_is_placed(parts: list[str]) -> None:
+    redactor = Redactor(home="/nonexistent")
+    clean = redactor.redact("".join(parts))
+    assert check_secrets.scan_text("f.json", _fragment(clean), redactor) == []
+    planted = _fragment(f"{clean} {TOKEN}")
+    (hit,) = check_secrets.scan_text("f.json", planted, redactor)
+    assert (hit.kind, hit.fingerprint) == ("github_token", FINGERPRINT)
+    assert planted.splitlines()[hit.line - 1][hit.column - 1 :].startswith(TOKEN)
