@@ -8,6 +8,9 @@ from the committed files themselves, so nothing needs remembering locally:
   replaced; write the successor's SHA instead (`accept`) or leave the words alone (`keep`).
 - **conflict**: a merge of `project_state.json` met two different changes of one field; take
   `ours` or `theirs` (the conflict entry goes away).
+- **task**: a task is done on this branch but none of its evidence commits is reachable any more
+  (a reset or a rewrite dropped them); mark it open again (`reopen`) or keep it done (`keep`, a
+  forced transition whose reason names the lost commits).
 `skip` leaves a decision for later.
 """
 
@@ -30,7 +33,7 @@ _HEX = re.compile(r"\b[0-9a-f]{7,64}\b")
 
 @dataclass(frozen=True)
 class Decision:
-    kind: str  # "squash" | "note" | "conflict"
+    kind: str  # "squash" | "note" | "conflict" | "task"
     path: Path  # repo-relative file it changes
     subject: str  # the old SHA, or the conflict's path inside project_state.json
     successor: str | None
@@ -47,6 +50,7 @@ def pending(paths: RepoPaths, config: Config) -> list[Decision]:
     found = _squashes(paths.toplevel)
     found += _notes(paths.toplevel, config, plan) if plan else []
     found += _conflicts(paths.toplevel)
+    found += _lost_evidence(paths.toplevel)
     return found
 
 
@@ -119,6 +123,29 @@ def _conflicts(top: Path) -> list[Decision]:
             )
         )
     return found
+
+
+def _lost_evidence(top: Path) -> list[Decision]:
+    from journal import task_store
+
+    doc = project_state.load(top)
+    if not doc or not doc.get("tasks"):
+        return []
+    lost: dict[str, list[str]] = {}
+    for task_id, sha in task_store.vanished_evidence(doc, task_store.view_for(top)):
+        lost.setdefault(task_id, []).append(sha)
+    return [
+        Decision(
+            "task",
+            project_state.STATE_PATH,
+            task_id,
+            None,
+            f"task {task_id} is done, but its evidence "
+            f"{', '.join(sha[:7] for sha in shas)} is no longer on this branch; reopen it?",
+            ("reopen", "keep", "skip"),
+        )
+        for task_id, shas in sorted(lost.items())
+    ]
 
 
 def apply(paths: RepoPaths, answers: Iterable[tuple[Decision, str]]) -> list[Path]:
@@ -201,4 +228,25 @@ def _unescape(segment: str) -> str:
     return segment.replace("~1", "/").replace("~0", "~")
 
 
-_APPLY = {"squash": _apply_squash, "note": _apply_note, "conflict": _apply_conflict}
+def _apply_task(path: Path, decision: Decision, answer: str) -> bool:
+    from journal import task_ops, task_store
+
+    top = path.parents[1]
+    doc = task_store.load_doc(top)
+    actor = task_ops.Actor.here(top)
+    if answer == "reopen":
+        reason = "its evidence is no longer on this branch (reconcile)"
+        task_ops.set_status(doc, actor, decision.subject, "open", reason=reason)
+    else:
+        reason = "kept done by reconcile though its evidence was rewritten away"
+        task_ops.set_status(doc, actor, decision.subject, "done", reason=reason, forced=True)
+    task_store.save_doc(top, doc)
+    return True
+
+
+_APPLY = {
+    "squash": _apply_squash,
+    "note": _apply_note,
+    "conflict": _apply_conflict,
+    "task": _apply_task,
+}

@@ -234,11 +234,13 @@ def transition(
 
     The first transition (a task without any) may take any status: it is the creation. `current`
     is the status the move starts from, by default the log's last status (pass the branch view's
-    status to judge a move by what the user sees). A forced move must be a `done` with a reason.
+    status to judge a move by what the user sees). A forced move must be a `done` with a reason;
+    it may follow a done (whose evidence a rewrite took away, say).
     """
     records = task.setdefault("transitions", [])
     start = (current or current_status(task)) if records else None
-    check_transition(start, status)
+    if not (forced and start == status == "done"):  # a forced done may re-affirm a done
+        check_transition(start, status)
     if forced and (status != "done" or not (reason and reason.strip())):
         raise JournalError("--force applies to done and needs --reason saying why")
     record = {

@@ -100,3 +100,45 @@ def test_a_state_conflict_is_resolved(
     assert resolved["tasks"] == [{"id": "t-1", "status": "done"}]
     assert "conflicts" not in resolved
     assert resolved["digest"] == state.digest(resolved)
+
+
+@pytest.mark.parametrize(("answer", "status"), [("reopen", "open"), ("keep", "done")])
+def test_a_task_whose_evidence_a_reset_took_away(
+    repo: GitRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+    status: str,
+) -> None:
+    from journal import reconcile, task_store, tasks
+
+    repo.commit("base", {"a.txt": "a\n"})
+    monkeypatch.chdir(repo.path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1771840800")
+    assert cli.main(["task", "add", "Ship it"]) == 0
+    repo.commit("Plan")
+    task_id = json.loads((repo.path / ".ai-journal/project_state.json").read_text())["tasks"][0]
+    evidence = repo.commit("Ship it", {"b.txt": "b\n"})
+    assert cli.main(["task", "done", task_id["id"], "--commit", evidence]) == 0
+    repo.git("reset", "-q", "--keep", "HEAD~1")  # the done state stays, its evidence goes
+    capsys.readouterr()
+
+    code, out, _ = _run(["reconcile", "--dry-run"], capsys)
+    assert code == 0
+    assert f"reopen  task {task_id['id']} is done, but its evidence {evidence[:7]}" in out
+    (decision,) = [d for d in reconcile.pending(*_repo_parts(repo)) if d.kind == "task"]
+    reconcile.apply(_repo_parts(repo)[0], [(decision, answer)])
+
+    doc = task_store.load_doc(repo.path)
+    (task,) = doc["tasks"]
+    seen = tasks.view_status(task, task_store.view_for(repo.path))
+    assert seen.status == status
+    assert task["transitions"][-1]["forced"] is (answer == "keep")
+    assert not [d for d in reconcile.pending(*_repo_parts(repo)) if d.kind == "task"]
+
+
+def _repo_parts(repo: GitRepo) -> tuple[object, object]:
+    from journal import config, git
+
+    paths = git.repo_paths(repo.path)
+    return paths, config.load(paths.toplevel)
