@@ -55,6 +55,24 @@ class Config:
             "doc": "fingerprints `ai-journal check --secrets` printed for findings that are no secret"
         },
     )
+    context_agents_md: bool = field(
+        default=False,
+        metadata={"doc": "the pre-commit stage refreshes the context block in AGENTS.md"},
+    )
+    context_budget: int = field(
+        default=8192, metadata={"doc": "bytes `ai-journal context` fits its output into"}
+    )
+    summarize_command: str = field(
+        default="",
+        metadata={"doc": "command fed a session's redacted transcript on stdin to summarise it"},
+    )
+    summarize_timeout_seconds: int = field(
+        default=60, metadata={"doc": "how long summarize.command may run"}
+    )
+    summarize_condense_after: int = field(
+        default=0,
+        metadata={"doc": "sessions per branch kept whole; older fragments are condensed (0: off)"},
+    )
 
 
 # TOML layout: section.key -> Config field.
@@ -71,6 +89,11 @@ KEYS: dict[str, str] = {
     "redact.patterns": "redact_patterns",
     "notes.stamp": "notes_stamp",
     "secrets.allow": "secrets_allow",
+    "context.agents_md": "context_agents_md",
+    "context.budget": "context_budget",
+    "summarize.command": "summarize_command",
+    "summarize.timeout_seconds": "summarize_timeout_seconds",
+    "summarize.condense_after": "summarize_condense_after",
 }
 
 
@@ -152,3 +175,8 @@ def _validate(config: Config, origin: str) -> None:
     for name in ("prompt_max_chars", "summary_max_chars", "max_commands", "link_window_minutes"):
         if getattr(config, name) <= 0:
             raise JournalError(f"{origin}: {name} must be positive")
+    for key in ("context.budget", "summarize.timeout_seconds"):
+        if getattr(config, KEYS[key]) <= 0:
+            raise JournalError(f"{origin}: {key} must be positive")
+    if config.summarize_condense_after < 0:
+        raise JournalError(f"{origin}: summarize.condense_after must be 0 (off) or more")
