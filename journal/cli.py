@@ -86,10 +86,36 @@ def cli(debug: bool) -> None:
     is_flag=True,
     help="Use `repo: local` hooks calling ai-journal on PATH.",
 )
-def init(native: bool, hook_repo: str | None, hook_rev: str | None, local_hooks: bool) -> None:
+@click.option(
+    "--codex", is_flag=True, help="Print the MCP server entry for Codex's config.toml instead."
+)
+@click.option(
+    "--write", is_flag=True, help="With --codex: add the entry to $CODEX_HOME/config.toml."
+)
+@click.option("--force", is_flag=True, help="With --codex --write: replace a different entry.")
+def init(
+    native: bool,
+    hook_repo: str | None,
+    hook_rev: str | None,
+    local_hooks: bool,
+    codex: bool,
+    write: bool,
+    force: bool,
+) -> None:
     """Set up this repository: config, pre-commit entries, .gitattributes, local git config."""
     from journal import install
 
+    if codex or write or force:
+        from journal import codex_config
+
+        if not codex:
+            raise JournalError("--write and --force go with --codex")
+        codex_report = codex_config.init_codex(write=write, force=force)
+        for note in codex_report.notes:
+            click.echo(f"note: {note}", err=True)
+        for line in codex_report.lines:
+            click.echo(line)
+        return
     paths = git.repo_paths()
     report = install.init(paths, hook_repo=hook_repo, hook_rev=hook_rev, local=local_hooks)
     for line in report.lines():
@@ -369,3 +395,6 @@ from journal.cli_sync import register as _register_sync  # noqa: E402
 
 _register_sync(cli)
 from journal import cli_prune as _cli_prune  # noqa: E402, F401  (registers `prune`, `reset`)
+from journal.cli_mcp import register as _register_mcp  # noqa: E402
+
+_register_mcp(cli)
