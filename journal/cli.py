@@ -398,3 +398,6 @@ from journal import cli_prune as _cli_prune  # noqa: E402, F401  (registers `pru
 from journal.cli_mcp import register as _register_mcp  # noqa: E402
 
 _register_mcp(cli)
+from journal.cli_recall import register as _register_recall  # noqa: E402
+
+_register_recall(cli)

@@ -476,3 +476,26 @@ def staged_paths(cwd: Path | str, folder: str) -> list[str]:
     )
     out = run(["diff", "--cached", "--name-only", "-z", "--no-relative", *base, "--", folder], cwd)
     return [name for name in out.split("\0") if name]
+
+
+# --- recall (journal.recall) ----------------------------------------------------------------------
+
+
+class CommitMessage(NamedTuple):
+    sha: str
+    branch: str  # the branch (or HEAD) git first reached it from: `%S` of `git log --source`
+    authored: int  # author time, epoch seconds
+    message: str  # the full message, trailing newlines removed
+
+
+def commit_messages(cwd: Path | str, exclude: Sequence[str] = ()) -> list[CommitMessage]:
+    """The full messages of the commits reachable from any local branch or HEAD but from none of
+    `exclude`, newest first, each with the branch it was reached from, from one `git log`."""
+    include = ["--branches", *(["HEAD"] if head(cwd).sha else [])]
+    args = ["log", "--source", "--format=%x00%H%x1f%S%x1f%at%x1f%B", "--no-show-signature"]
+    out = run([*args, *include, "--end-of-options", *(f"^{sha}" for sha in exclude), "--"], cwd)
+    found: list[CommitMessage] = []
+    for chunk in out.split("\0")[1:]:
+        sha, source, stamp, message = chunk.split("\x1f", 3)
+        found.append(CommitMessage(sha, source, int(stamp), message.rstrip("\n")))
+    return found
