@@ -26,9 +26,13 @@ class Problem(NamedTuple):
     message: str
 
     def text(self) -> str:
+        if not self.path:  # a commit's problem, not a file's
+            return self.message
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
     def github(self) -> str:
+        if not self.path:
+            return f"::error title=ai-journal::{self.message}"
         return f"::error file={self.path},line={self.line},col={self.column}::{self.message}"
 
 
@@ -53,13 +57,15 @@ def check(secrets: bool, staged: bool, rev_range: str | None, fmt: str) -> int:
     if rev_range is not None:
         base, head = _split_range(rev_range)
         problems += range_problems(top, repo.config, base, head)
-        problems += secret_problems(top, repo.config, rev=head)
+        secrets_found = secret_problems(top, repo.config, rev=head)
     else:  # --secrets is the one check of a commit (and what a bare `check` runs)
-        problems += secret_problems(top, repo.config, staged_only=staged)
+        secrets_found = secret_problems(top, repo.config, staged_only=staged)
+    problems += secrets_found
     for problem in problems:
         click.echo(problem.github() if fmt == "github" else problem.text(), err=fmt == "text")
     if problems:
-        click.echo(f"ai-journal: {len(problems)} problem(s); {ALLOW_HINT}", err=True)
+        hint = f"; secrets: {ALLOW_HINT}" if secrets_found else ""
+        click.echo(f"ai-journal: {len(problems)} problem(s){hint}", err=True)
         return 1
     return 0
 
@@ -76,10 +82,12 @@ def secret_problems(
 
 
 def range_problems(toplevel: Path, config: Config, base: str, head: str) -> list[Problem]:
-    """The pull-request checks of `base..head` other than secrets (coverage by journal entries,
-    reachable citations, freshness); none are defined yet, so a range is checked for secrets only."""
-    del toplevel, config, base, head
-    return []
+    """The pull-request checks of `base..head` other than secrets: coverage by journal entries,
+    reachable citations, freshness (`journal/check_range.py`; the config is HEAD's own)."""
+    from journal import check_range
+
+    del config
+    return [Problem(*finding) for finding in check_range.check(toplevel, base, head)]
 
 
 def _split_range(rev_range: str) -> tuple[str, str]:
