@@ -401,3 +401,6 @@ _register_mcp(cli)
 from journal.cli_recall import register as _register_recall  # noqa: E402
 
 _register_recall(cli)
+from journal.cli_context import register as _register_context  # noqa: E402
+
+_register_context(cli)

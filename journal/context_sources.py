@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from journal import fragment, git, task_store, tasks
+from journal import summary as summary_mod
 from journal.config import Config
 from journal.context import Section
 from journal.fragment_fields import stamp_time, truncate
@@ -126,7 +127,7 @@ def _sessions(found: Gathered, zone: ZoneInfo) -> None:
 def session_item(doc: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     """One session as a context item: when, outcome, summary, unfinished steps, failed commands."""
     unfinished = unfinished_steps(doc)
-    failed = failed_last(doc)
+    failed = summary_mod.failed_last(doc, COMMAND_CHARS)[-FAILED_MAX:]
     summary = " ".join(str(doc.get("summary") or "").split())
     when = _local(doc.get("started"), zone)
     head = f"{when} {doc.get('agent')} `{str(doc['id'])[:8]}` ({doc.get('outcome') or 'unknown'})"
@@ -159,24 +160,6 @@ def unfinished_steps(doc: dict[str, Any]) -> list[str]:
     steps = plans[-1].get("steps") or []
     left = [str(s.get("step")) for s in steps if s.get("status") != "completed"]
     return [truncate(" ".join(step.split()), COMMAND_CHARS) for step in left[:STEPS_MAX]]
-
-
-def failed_last(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Commands whose last run failed (a later success of the same command line clears it), in
-    the order of those last runs."""
-    last: dict[str, dict[str, Any]] = {}
-    for entry in doc.get("commands") or []:
-        command = str(entry.get("command") or "")
-        last.pop(command, None)
-        last[command] = entry
-    failed = [e for e in last.values() if e.get("exit_code") not in (0, None)]
-    return [
-        {
-            "command": truncate(" ".join(str(e["command"]).split()), COMMAND_CHARS),
-            "exit_code": e["exit_code"],
-        }
-        for e in failed[-FAILED_MAX:]
-    ]
 
 
 def _local(stamp: object, zone: ZoneInfo) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from journal import state
+from journal import summary as summaries
 from journal.config import Config
 from journal.errors import StateCorrupt
 from journal.fragment_fields import (
@@ -25,7 +26,6 @@ from journal.fragment_fields import (
     all_stamps,
     commit_links,
     file_changes,
-    final_summary,
     outcome,
     plan_snapshots,
     shell_commands,
@@ -56,7 +56,10 @@ def build(
     toplevel: Path,
     worktrees: list[Path],
     redactor: Redactor,
+    summary: str | None = None,
 ) -> dict[str, Any]:
+    """The fragment of `session`; `summary`, when given (a summary command's, already redacted),
+    replaces the default one (`journal.summary`)."""
     scrub = Scrub(redactor, toplevel, worktrees)
     children = sorted(children, key=lambda child: (child.started or "", child.id))
     threads: list[tuple[Session, str | None]] = [(session, None)]
@@ -78,7 +81,7 @@ def build(
             {"ts": p.ts, "text": scrub.text(p.text, config.prompt_max_chars)}
             for p in session.prompts
         ],
-        "summary": final_summary(session, scrub, config.summary_max_chars),
+        "summary": None,
         "outcome": outcome(session),
         "commands": thread_entries(threads, shell_commands, scrub),
         "files": thread_entries(threads, file_changes, scrub),
@@ -87,6 +90,8 @@ def build(
         "commits": commit_links(commits),
         "active": active_spans(stamps),
     }
+    limit = config.summary_max_chars
+    fragment["summary"] = summary or summaries.choose(session, fragment, scrub, limit)
     fragment["digest"] = state.digest(fragment)
     return fragment
 

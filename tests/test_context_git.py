@@ -98,9 +98,7 @@ def test_a_branch_switch_after_the_session(hooked: GitRepo, codex_home: CodexHom
     assert [(s["to"], s["from"]) for s in switches] == [("main", "feature"), ("feature", "main")]
 
 
-def test_ahead_and_behind_upstream(
-    hooked: GitRepo, codex_home: CodexHome, tmp_path: Path
-) -> None:
+def test_ahead_and_behind_upstream(hooked: GitRepo, codex_home: CodexHome, tmp_path: Path) -> None:
     _worked(hooked, codex_home)
     remote = tmp_path / "remote.git"
     hooked.git("init", "-q", "--bare", str(remote))

@@ -239,8 +239,8 @@ def test_prompts_and_summary_are_cut_on_a_character_boundary(
     session.replies = [Message("2026-02-23T12:00:00.000Z", "word " * 50, "final_answer")]
     doc = build(session, ctx)
     assert doc["prompts"][0]["text"] == "é" * 59 + "…"
-    assert len(doc["summary"]) <= 40
-    assert doc["summary"].endswith("word…")
+    assert len(doc["summary"]) <= 40  # too long a final message: the extractive summary, cut
+    assert doc["summary"] == "Asked: " + "é" * 32 + "…"
 
 
 def test_truncation_never_splits_a_redaction_marker() -> None:
@@ -257,7 +257,9 @@ def test_summary_falls_back_to_the_last_reply(ctx: dict[str, Any], hermetic: Pat
     session = make_session(ctx["toplevel"], hermetic)
     session.replies = [Message("2026-02-23T12:00:00.000Z", "thinking aloud", "commentary")]
     assert build(session, ctx)["summary"] == "thinking aloud"
-    session.replies = []
+    session.replies = []  # no message at all: the extractive summary (journal.summary)
+    assert build(session, ctx)["summary"].startswith("Asked: ")
+    session.prompts, session.tool_calls = [], []
     assert build(session, ctx)["summary"] is None
 
 
