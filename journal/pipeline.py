@@ -89,7 +89,23 @@ def refresh(
         seen.tips = git.tips(paths.toplevel, run.head.sha)
         seen.head = run.head.sha
         checkpoint.save(local, key, seen)
+        _index_recall(run)
     return run.result
+
+
+def _index_recall(run: Run) -> None:
+    """The recall index follows what this refresh wrote. It is a local cache that `ai-journal
+    recall` rebuilds, so a failure costs a notice, never the commit."""
+    import sqlite3
+
+    from journal import recall
+
+    try:
+        recall.index_incremental(run.paths, run.config)
+    except (OSError, sqlite3.Error) as exc:
+        run.result.notices.append(
+            f"recall index not updated ({exc}); run `ai-journal recall --reindex`"
+        )
 
 
 def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> RefreshResult:

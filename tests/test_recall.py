@@ -8,11 +8,43 @@ import shutil
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from journal import cli, git, pipeline, recall, recall_store, rewrite, rewrite_build, state
 from journal.config import Config
 from testing.codex_home import CodexHome
 from testing.git_repo import BASE_TIME, GitRepo
+
+_FTS_SYNTAX = [
+    '"',
+    "'",
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR(",
+    ")",
+    "(",
+    "-",
+    ":",
+    "*",
+    "^",
+    "+",
+    "title:",
+    "{",
+    "}",
+    "parser",
+    "NEAR/2",
+    "\\",
+    "\x00",
+]
+
+
+@pytest.fixture
+def searchable(repo: GitRepo) -> GitRepo:
+    repo.commit("Cache parser tables", {"a.py": "1\n"})
+    recall.index_incremental(git.repo_paths(repo.path), Config())
+    return repo
 
 
 def _search(repo: GitRepo, query: str, **kw: object) -> list[recall.Hit]:
@@ -200,3 +232,28 @@ def test_the_command_line(
     assert f"commit {sha[:12]} 2026-02-23 [main]  Speed up the tokenizer" in capsys.readouterr().out
     assert cli.main(["recall", "nothing-like-it"]) == 0
     assert capsys.readouterr().out == "no matches\n"
+
+
+def test_the_refresh_keeps_the_index_up_to_date(
+    repo: GitRepo, codex_home: CodexHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("Base", {"a.py": "1\n"}, when=BASE_TIME)
+    start = BASE_TIME + timedelta(minutes=5)
+    _session(codex_home, repo, start, "main", "Write a lexer for the quux language")
+    _refresh(repo, start + timedelta(minutes=10), monkeypatch)
+    paths = git.repo_paths(repo.path)
+    hits = recall.search(paths, "quux", refresh=False)
+    assert hits[0].kind == "session"
+    assert hits[0].title == "Write a lexer for the quux language"
+    assert hits[0].snippet.startswith("Write a lexer for the [quux] language")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=st.text(max_size=60) | st.lists(st.sampled_from(_FTS_SYNTAX), max_size=8).map(" ".join)
+)
+def test_no_query_text_makes_the_search_fail(searchable: GitRepo, query: str) -> None:
+    hits = recall.search(git.repo_paths(searchable.path), query, refresh=False)
+    assert all(hit.kind == "commit" for hit in hits)
