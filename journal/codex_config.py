@@ -128,13 +128,21 @@ def _servers(path: Path, doc: dict[str, Any]) -> dict[str, Any]:
 def _existing(path: Path) -> Any:
     if not path.exists():
         return None
-    return _servers(path, _parse(path, path.read_text(encoding="utf-8"))).get(SERVER_KEY)
+    return _servers(path, _parse(path, _read(path))).get(SERVER_KEY)
+
+
+def _read(path: Path) -> str:
+    """The file's text with its own line endings (CRLF stays CRLF)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JournalError(f"{path} is not UTF-8 text ({exc.reason}); fix it first") from exc
 
 
 def add_entry(path: Path, entry: dict[str, Any], *, force: bool = False) -> str:
     """Add the entry to `path`: "added", "unchanged" (ours is there) or "replaced" (`force`)."""
     target = path.resolve() if path.is_symlink() else path
-    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    text = _read(target) if target.exists() else ""
     existing = _servers(path, _parse(path, text)).get(SERVER_KEY)
     if _same(existing, entry):
         return "unchanged"
