@@ -183,8 +183,10 @@ def render(day: Any, since_ref: str | None, everything: bool, context: bool) -> 
     elif since_ref:
         result = pipeline.render_days(repo.paths, repo.config, _days_since(repo, since_ref))
     else:
-        result = pipeline.refresh(repo.paths, repo.config, stage=False)
-        result = pipeline.render_days(repo.paths, repo.config, {when, *result.days})
+        refreshed = pipeline.refresh(repo.paths, repo.config, stage=False)
+        result = pipeline.render_days(repo.paths, repo.config, {when, *refreshed.days})
+        result.notices[:0] = refreshed.notices  # what ingest skipped or reported is said too
+        result.written[:0] = [p for p in refreshed.written if p not in result.written]
     _report(result, repo.paths.toplevel)
 
 

@@ -2,12 +2,18 @@
 
 Every linked worktree shares the file, so hooks of several worktrees may append at the same time.
 Each event is written with a single `write` on a file opened with `O_APPEND`: the kernel places
-every such write at the end in one piece, so lines never interleave. The log is append-only and
-local; it is read back by later stages (attribution, rewrite remapping) and may be deleted.
+every such write at the end in one piece, so lines never interleave. A line is at most
+`MAX_LINE` bytes: a bigger event (a rebase of some ten thousand commits) keeps its scalar fields and
+names its emptied lists in `omitted` (the reflog still tells what happened). A write cut short (a
+full disk) is closed with a newline, so the next event starts a line of its own; the reader skips
+the broken line and counts it, and leaves alone a last line still being written. The log is
+append-only and local; it is read back by later stages (attribution, rewrite remapping) and may be
+deleted.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -18,6 +24,7 @@ from typing import Any, NamedTuple
 EVENTS_NAME = "events.jsonl"
 VERSION = 1
 COMMON_FIELDS = ("v", "ts", "hook", "worktree")
+MAX_LINE = 1 << 20
 
 
 class EventLog(NamedTuple):
@@ -43,17 +50,38 @@ def append(local_dir: Path, hook: str, worktree: Path, data: Mapping[str, Any]) 
         raise ValueError(f"event data may not set {sorted(clash)}")
     event: dict[str, Any] = {"v": VERSION, "ts": utc_now(), "hook": hook, "worktree": str(worktree)}
     event.update(data)
-    line = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-    payload = line.encode("utf-8")
+    payload = _encode(event)
+    if len(payload) > MAX_LINE:
+        omitted = sorted(k for k, v in data.items() if isinstance(v, (list, dict)))
+        event.update({k: [] for k in omitted}, omitted=omitted)
+        payload = _encode(event)
+        if len(payload) > MAX_LINE:
+            raise ValueError(f"a {hook} event of {len(payload)} bytes is over {MAX_LINE}")
     local_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(events_path(local_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    write_line(events_path(local_dir), payload)
+    return event
+
+
+def write_line(path: Path, payload: bytes) -> None:
+    """Append one newline-terminated line with a single `write`; a short write is closed with
+    a newline and reported as a full disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         written = os.write(fd, payload)
+        if written != len(payload):
+            os.write(fd, b"\n")
+            raise OSError(errno.ENOSPC, f"short write ({written} of {len(payload)} bytes)", path)
+    except OSError as exc:
+        if exc.filename is None:  # os.write does not say which file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
     finally:
         os.close(fd)
-    if written != len(payload):
-        raise OSError(f"short write to {events_path(local_dir)}: {written} of {len(payload)} bytes")
-    return event
+
+
+def _encode(event: dict[str, Any]) -> bytes:
+    line = json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return line.encode("utf-8")
 
 
 def load(local_dir: Path) -> EventLog:
@@ -64,7 +92,8 @@ def load(local_dir: Path) -> EventLog:
         return EventLog([], 0)
     events: list[dict[str, Any]] = []
     malformed = 0
-    for line in raw.splitlines():
+    complete = raw[: raw.rfind(b"\n") + 1]  # an unterminated last line is still being written
+    for line in complete.splitlines():
         if not line.strip():
             continue
         event = _parse(line)

@@ -119,8 +119,11 @@ def _append(common_dir: str, stage: str, data: dict[str, object]) -> None:
     local = os.path.join(common_dir, "ai-journal")
     os.makedirs(local, exist_ok=True)
     fd = os.open(os.path.join(local, "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    payload = line.encode("utf-8")
     try:
-        os.write(fd, line.encode("utf-8"))
+        if os.write(fd, payload) != len(payload):
+            os.write(fd, b"\n")  # close the broken line; the full hook reports the full disk
+            raise OSError("short write")
     finally:
         os.close(fd)
 

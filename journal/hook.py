@@ -14,6 +14,8 @@ old→new map on stdin).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
 import sys
@@ -32,6 +34,19 @@ REWRITE_FILES = ("rebase-merge/rewritten-list", "rebase-apply/rewritten")
 AMEND_REFLOG_PREFIX = "commit (amend)"
 CHECKOUT_VARS = ("FROM_REF", "TO_REF", "CHECKOUT_TYPE")  # PRE_COMMIT_<name>, in git's order
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+BUSY = "another ai-journal run holds the lock, the next run applies it"
+# A full disk, a read-only or unwritable state dir: the user's problem to fix, and never git's.
+STATE_WRITE_ERRORS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOTDIR,
+        errno.EEXIST,
+    }
+)
 
 Pairs = list[list[str]]
 Handler = Callable[[git.RepoPaths, Path, list[str]], list[str]]
@@ -42,18 +57,30 @@ def main(argv: list[str]) -> int:
         stages = "|".join(HANDLERS)
         print(f"ai-journal: usage: ai-journal hook <{stages}> [git arguments]", file=sys.stderr)
         return 2
-    stage, args = argv[0], argv[1:]
+    with state.hook_lock_wait():
+        _run(argv[0], argv[1:])
+    return 0
+
+
+def _run(stage: str, args: list[str]) -> None:
     local: Path | None = None
+    paths: git.RepoPaths | None = None
     try:
         paths = git.repo_paths()
         local = state.local_dir(paths.common_dir)
         for notice in HANDLERS[stage](paths, local, args):
             print(notice, file=sys.stderr)
+    except state.LockBusy:
+        print(f"ai-journal: {stage}: {_defer_stage(stage, paths, local)}", file=sys.stderr)
     except JournalError as exc:
         print(f"ai-journal: {_one_line(exc)}", file=sys.stderr)
+    except OSError as exc:
+        if exc.errno not in STATE_WRITE_ERRORS:
+            _report_unexpected(stage, local, exc)
+        else:
+            print(f"ai-journal: {stage}: {_cannot_write(exc)}", file=sys.stderr)
     except Exception as exc:
         _report_unexpected(stage, local, exc)
-    return 0
 
 
 def active_sequencer(paths: git.RepoPaths) -> str | None:
@@ -109,15 +136,21 @@ def post_rewrite(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str
 def _store_rewrite(paths: git.RepoPaths, local: Path, event: dict[str, object]) -> list[str]:
     """Classify the map, keep it in the local rewrite store and say what happened in one line.
     Tracked files wait for the next commit's stage or `ai-journal reconcile` (principle 3)."""
-    from journal import rewrite, rewrite_build
+    from journal import deferred, rewrite, rewrite_build
 
     rmap = rewrite_build.from_event(paths.toplevel, event)
-    with state.locked(local):
-        rewrite.save(local, rewrite.record(rewrite.load(local), rmap))
+    try:
+        with state.locked(local):
+            earlier = deferred.apply(local)
+            rewrite.save(local, rewrite.record(rewrite.load(local), rmap))
+    except state.LockBusy:
+        deferred.defer(local, rmap)
+        return [f"ai-journal: {rmap.command} recorded; {BUSY}"]
     if not rmap.changed:
-        return []
+        return earlier
     return [
-        f"ai-journal: {rewrite.summary_line(rmap)}{_notes_check(paths, rmap)} — run 'ai-journal reconcile'"
+        *earlier,
+        f"ai-journal: {rewrite.summary_line(rmap)}{_notes_check(paths, rmap)} — run 'ai-journal reconcile'",
     ]
 
 
@@ -235,6 +268,23 @@ def _env(name: str, stage: str) -> str:
 def _one_line(message: object) -> str:
     text = str(message).strip()
     return text.splitlines()[0] if text else type(message).__name__
+
+
+def _defer_stage(stage: str, paths: git.RepoPaths | None, local: Path | None) -> str:
+    """The stage's work waits for the next run (its commits are new to it, so their days are
+    rendered then); the event log says the stage stepped aside."""
+    if paths is not None and local is not None:
+        with contextlib.suppress(OSError):
+            events.append(local, stage, paths.toplevel, {"deferred": "lock busy"})
+    return f"{BUSY}; this commit goes ahead without its journal update"
+
+
+def _cannot_write(exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    return (
+        f"cannot write{where} ({exc.strerror or exc}); git is unaffected, "
+        "free space or fix the permissions, then run `ai-journal render`"
+    )
 
 
 def _report_unexpected(stage: str, local: Path | None, exc: Exception) -> None:

@@ -132,13 +132,11 @@ def stale_days(common_dir: Path, journal_dir: str) -> set[date]:
 def mark_stale(common_dir: Path, path: str) -> None:
     """Add `path` to the record, under the state lock. Bookkeeping never fails a merge: when the
     lock is busy, one line on stderr says what to run instead."""
-    from filelock import Timeout
-
     local = state.local_dir(common_dir)
     try:
         with state.locked(local, timeout=STALE_LOCK_TIMEOUT_S):
             _write_stale(common_dir, {*stale_journals(common_dir), path})
-    except Timeout:
+    except state.LockBusy:
         print(f"ai-journal: {path} merged; run `ai-journal render` to refresh it", file=sys.stderr)
 
 

@@ -17,6 +17,7 @@ from journal import (
     attribution,
     checkpoint,
     day,
+    deferred,
     fragment,
     git,
     ingest,
@@ -51,6 +52,7 @@ def refresh(
     run = Run.start(paths, config)
     local = state.local_dir(paths.common_dir)
     with state.locked(local):
+        run.result.notices += deferred.apply(local)  # rewrites a hook left when the lock was busy
         key = checkpoint.view_key(paths.toplevel, run.branch)
         seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
         ingested = ingest.ingest(paths, config, progress=progress, worktrees=run.worktrees)
