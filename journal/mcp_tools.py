@@ -27,7 +27,6 @@ ACTIONS = {
     "reopen": "open",
 }
 HIDDEN_BY_DEFAULT = ("done", "dropped")
-HIT_FIELDS = ("kind", "id", "title", "snippet", "score", "branch", "sha", "day")
 TASK_FIELDS = ("id", "title", "milestone", "parent", "depends_on", "owner", "labels", "evidence")
 
 
@@ -165,7 +164,7 @@ def recall(args: Mapping[str, Any]) -> ToolResult:
     limit = mcp_args.integer(args, "limit", 10, 1, 100) or 10
     every = mcp_args.flag(args, "all_branches")
     hits = recall_mod.search(git.repo_paths(), query, limit=limit, all_branches=every)
-    found = [{name: getattr(hit, name, None) for name in HIT_FIELDS} for hit in hits]
+    found = [hit.to_json() for hit in hits]
     lines = [_hit_line(hit) for hit in found] or [f"nothing found for {query!r}"]
     return ToolResult("\n".join(lines) + "\n", {"query": query, "hits": found})
 

@@ -101,6 +101,9 @@ def _calls(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("unknown session", "session_show", {"id": "zzzz"}),
         ("done", "task_update", {"id": ids["health"], "action": "done", "commits": ["HEAD"]}),
         ("ready after", "next_task", {}),
+        ("done tasks", "tasks_list", {"status": "done"}),
+        ("every task", "tasks_list", {"all": True}),
+        ("unknown branch", "tasks_list", {"branch": "nope"}),
         ("session", "session_show", {"id": ids["session"][:8]}),
         ("context", "journal_context", {"budget": 4096}),
         ("recall", "recall", {"query": "health endpoint"}),
@@ -115,6 +118,7 @@ ERRORS = {
     "unknown argument": "unknown argument 'colour'",
     "unknown tool": "no tool 'tasks_delete'",
     "unknown session": "no session fragment matches 'zzzz'",
+    "unknown branch": "no branch or commit named 'nope'",
 }
 
 
@@ -167,6 +171,14 @@ def test_a_client_session_calls_every_tool(
     after = seen["ready after"].structured_content["tasks"]
     assert [t["id"] for t in after] == [worked["docs"], worked["changelog"]]
 
+    assert [t["id"] for t in seen["done tasks"].structured_content["tasks"]] == [worked["health"]]
+    assert len(seen["every task"].structured_content["tasks"]) == 3
+    assert [t["id"] for t in seen["tasks"].structured_content["tasks"]] == [
+        worked["health"],
+        worked["docs"],
+        worked["changelog"],
+    ]
+
     fragment = seen["session"].structured_content
     assert fragment["id"] == worked["session"]
     assert fragment["summary"] == "The app has a health endpoint."
@@ -178,6 +190,7 @@ def test_a_client_session_calls_every_tool(
 
     hits = seen["recall"].structured_content["hits"]
     assert hits
+    assert f"[{hits[0]['kind']}] {hits[0]['id']}" in _text(seen["recall"])
     assert "health" in (str(hits[0]["title"]) + str(hits[0]["snippet"])).lower()
 
     assert "Traceback" not in (tmp_path / "server.err").read_text(encoding="utf-8")
