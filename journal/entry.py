@@ -1,5 +1,6 @@
 """Console-script entry point. `ai-journal hook …` is dispatched without importing the CLI stack
-(click, rich), because hooks run on every git operation."""
+(click, rich), because hooks run on every git operation; so is the secrets check the pre-commit
+framework runs after the stage, when the stage left nothing to check (`journal.stage_stamp`)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ def main(argv: list[str] | None = None) -> int:
 
         if fastpath.record(args[1] if len(args) > 1 else "", args[2:]):
             return 0
+        if args[1:2] == ["pre-commit"]:
+            from journal import stage_stamp
+
+            if stage_stamp.skip():
+                return 0
         from journal.hook import main as hook_main
 
         return hook_main(args[1:])
+    if args == ["check", "--secrets", "--staged"]:
+        from journal import stage_stamp
+
+        if stage_stamp.nothing_staged():  # the stage left nothing of ours to check
+            return 0
     from journal.cli import main as cli_main
 
     return cli_main(args)
