@@ -75,7 +75,7 @@ def init_codex(*, write: bool, force: bool, python: str | None = None) -> CodexR
     different one only when `force`d."""
     path, entry = config_path(), server_entry(python)
     report = CodexReport()
-    if importlib_missing("mcp"):
+    if _missing("mcp"):
         report.notes.append("the mcp package is not installed here: pip install 'ai-journal[mcp]'")
     if not write:
         report.lines += [f"# add to {path} (or run `ai-journal init --codex --write`)"]
@@ -101,7 +101,7 @@ def init_codex(*, write: bool, force: bool, python: str | None = None) -> CodexR
     return report
 
 
-def importlib_missing(module: str) -> bool:
+def _missing(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is None
@@ -154,7 +154,9 @@ def add_entry(path: Path, entry: dict[str, Any], *, force: bool = False) -> str:
         )
     newline = "\r\n" if "\r\n" in text else "\n"
     block = entry_toml(entry, newline)
-    edited = _replaced(text, block, newline) if existing is not None else _appended(text, block)
+    edited = (
+        _replaced(text, block, newline) if existing is not None else _appended(text, block, newline)
+    )
     expected = _parse(path, text)
     _servers(path, expected)[SERVER_KEY] = entry
     if edited is None or _parse_or_none(edited) != expected:
@@ -173,8 +175,7 @@ def _parse_or_none(text: str) -> dict[str, Any] | None:
         return None
 
 
-def _appended(text: str, block: str) -> str:
-    newline = "\r\n" if "\r\n" in text else "\n"
+def _appended(text: str, block: str, newline: str) -> str:
     if text and not text.endswith("\n"):
         text += newline
     return text + (newline if text.strip() else "") + block
@@ -208,8 +209,6 @@ def _give_back_trailing_comments(lines: list[str], ours: list[bool]) -> None:
             continue
         back = index
         while back >= 0 and ours[back] and lines[back].strip()[:1] in ("", "#"):
-            if _header_keys(lines[back]) is not None:
-                break
             ours[back] = False
             back -= 1
 

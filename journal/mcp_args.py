@@ -80,6 +80,13 @@ def choice(
     return value
 
 
+def required_choice(args: Mapping[str, Any], name: str, options: Sequence[str]) -> str:
+    value = choice(args, name, options)
+    if value is None:
+        raise JournalError(f"missing argument {name!r}")
+    return value
+
+
 def texts(args: Mapping[str, Any], name: str) -> list[str]:
     value = args.get(name)
     if value is None:

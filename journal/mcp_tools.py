@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from journal import config as config_mod
@@ -130,7 +131,7 @@ def next_task(args: Mapping[str, Any]) -> ToolResult:
 
 def task_update(args: Mapping[str, Any]) -> ToolResult:
     ref = mcp_args.required_text(args, "id")
-    action = mcp_args.choice(args, "action", tuple(ACTIONS)) or "start"
+    action = mcp_args.required_choice(args, "action", tuple(ACTIONS))
     reason = mcp_args.text(args, "reason")
     forced = mcp_args.flag(args, "force")
     paths = git.repo_paths()
@@ -150,7 +151,7 @@ def task_update(args: Mapping[str, Any]) -> ToolResult:
     return ToolResult(text, {"action": action, "task": shown})
 
 
-def _commit(top: Any, rev: str) -> str:
+def _commit(top: Path, rev: str) -> str:
     sha = git.resolve_commit(top, rev)
     if sha is None:
         raise JournalError(f"no commit {rev!r} in this repository")
