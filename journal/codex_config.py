@@ -80,7 +80,11 @@ def init_codex(*, write: bool, force: bool, python: str | None = None) -> CodexR
     if not write:
         report.lines += [f"# add to {path} (or run `ai-journal init --codex --write`)"]
         report.lines += entry_toml(entry).splitlines()
-        existing = _existing(path)
+        try:
+            existing = _existing(path)
+        except JournalError as exc:
+            report.notes.append(str(exc))
+            return report
         if _same(existing, entry):
             report.notes.append(f"{path} already has this entry")
         elif existing is not None:

@@ -56,6 +56,20 @@ def test_it_prints_an_entry_that_parses_as_codex_toml(
     assert not codex_dir.exists()  # printing writes nothing
 
 
+def test_printing_notes_a_missing_mcp_package_and_an_unreadable_config(
+    codex_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "mcp", None)  # how Python marks a module as not importable
+    codex_dir.mkdir()
+    (codex_dir / "config.toml").write_text("model = \n")
+    code, out, err = run(["init", "--codex"], capsys)
+    assert code == 0
+    assert tomllib.loads(out)["mcp_servers"]["ai-journal"] == ENTRY
+    notes = err.splitlines()
+    assert notes[0] == "note: the mcp package is not installed here: pip install 'ai-journal[mcp]'"
+    assert notes[1].startswith(f"note: {codex_dir / 'config.toml'} is not valid TOML (")
+
+
 def test_write_creates_the_file_then_changes_nothing(
     codex_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
