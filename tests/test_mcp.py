@@ -67,10 +67,14 @@ def worked(
     return ids
 
 
-def _session(cwd: Path, errlog: Path, script: Callable[[ClientSession], Awaitable[None]]) -> None:
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "journal.entry", "mcp"], env=dict(os.environ), cwd=cwd
-    )
+def _session(
+    cwd: Path,
+    errlog: Path,
+    script: Callable[[ClientSession], Awaitable[None]],
+    extra: tuple[str, ...] = (),
+) -> None:
+    args = ["-m", "journal.entry", "mcp", *extra]
+    params = StdioServerParameters(command=sys.executable, args=args, env=dict(os.environ), cwd=cwd)
 
     async def main() -> None:
         with errlog.open("w", encoding="utf-8") as err:
@@ -200,6 +204,22 @@ def test_a_client_session_calls_every_tool(
     assert [m["status"] for m in moves] == ["open", "in_progress", "done"]
     assert moves[-1]["by"] == "Ada Tester <ada@example.com>"
     assert [m["status"] for m in by_id[worked["changelog"]]["transitions"]] == ["open"]
+
+
+def test_repo_names_the_repository_to_serve(
+    worked: dict[str, str], tmp_path: Path, repo: GitRepo
+) -> None:
+    seen: dict[str, Any] = {}
+
+    async def script(session: ClientSession) -> None:
+        await session.initialize()
+        seen["next"] = await session.call_tool("next_task", {"limit": 1})
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _session(elsewhere, tmp_path / "server.err", script, ("--repo", str(repo.path)))
+    assert seen["next"].structured_content["ready"] == 1
+    assert seen["next"].structured_content["head"] == repo.head()
 
 
 def test_without_the_mcp_package_the_command_says_how_to_install_it(
