@@ -103,9 +103,19 @@ def refresh_at_stage(paths: git.RepoPaths, config: Config) -> tuple[list[Path], 
 
     if not config.context_agents_md:
         return [], []
+    path = paths.toplevel / FILENAME
+    if path.exists() and not _staged_as_is(paths.toplevel):
+        return [], [f"{FILENAME} has changes not staged (or is not tracked); context not refreshed"]
     try:
         written = refresh(paths, config)
     except JournalError as exc:
         return [], [f"{FILENAME} context not refreshed: {exc}"]
-    path = paths.toplevel / FILENAME
     return ([path] if written.changed else []), []
+
+
+def _staged_as_is(toplevel: Path) -> bool:
+    """AGENTS.md is tracked and the work tree's copy is the staged one: staging the refreshed
+    block then stages nothing a person has not staged themselves."""
+    tracked = git.try_run(["ls-files", "--", FILENAME], toplevel)
+    same = git.try_run(["diff", "--quiet", "--", FILENAME], toplevel)
+    return bool(tracked and tracked.strip()) and same is not None

@@ -16,6 +16,7 @@ from pathlib import Path
 from journal import (
     attribution,
     checkpoint,
+    context_agents,
     day,
     deferred,
     fragment,
@@ -30,10 +31,13 @@ from journal import (
     remap,
     rewrite,
     state,
+    summary_command,
+    summary_condense,
     task_refresh,
     task_sources,
 )
 from journal.config import Config
+from journal.fragment_fields import Scrub
 from journal.pipeline_types import Loader
 from journal.redact import Redactor
 from journal.run import FRAGMENT_DIR, RefreshResult, Run, iso
@@ -75,9 +79,10 @@ def refresh(
         if len(maps) != seen.maps:  # new rewrites: what cites their old commits moves too
             chosen, days = _rewritten_citations(run, own, chosen, new_maps, seen.built)
             seen.maps = len(maps)
-        days |= _write_fragments(run, chosen, ingested.load, seen)
+        days |= _write_fragments(run, chosen, ingested.load, seen, stage=stage)
         # Tasks from plans, trailers and rewrites, before the journals render the state.
         task_sources.refresh(run, seen.head, new_maps, everything=everything, pending=pending)
+        days |= _condense(run)
         days |= {day.commit_day(c, run.tz) for c in new_commits}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
@@ -85,7 +90,10 @@ def refresh(
             days |= _all_fragment_days(run) | task_refresh.all_days(run)
         pending_links = journals.pending_links(run, pending, ingested.index, ingested.load)
         _write_days(run, days, pending, pending_links)
-        if stage:
+        if stage:  # the context block of AGENTS.md, when `context.agents_md` is on
+            block, notices = context_agents.refresh_at_stage(paths, config)
+            run.result.written += block
+            run.result.notices += notices
             git.stage(paths.toplevel, run.result.written)
             run.result.staged = list(run.result.written)
         seen.tips = git.tips(paths.toplevel, run.head.sha)
@@ -209,13 +217,24 @@ def _rewritten_citations(
 
 
 def _write_fragments(
-    run: Run, summaries: list[SessionSummary], load: Loader, seen: checkpoint.Checkpoint
+    run: Run,
+    summaries: list[SessionSummary],
+    load: Loader,
+    seen: checkpoint.Checkpoint,
+    *,
+    stage: bool = False,
 ) -> set[date]:
     if not summaries:
         return set()
     sessions = load(pick.with_subagents(summaries))
     versions = {s.id: s.version for s in summaries}
     chosen = [sessions[s.id] for s in summaries if s.id in sessions]
+    redactor = Redactor.from_config(run.config)
+    scrub = Scrub(redactor, run.paths.toplevel, run.worktrees)
+    local = state.local_dir(run.paths.common_dir)
+    by_command = summary_command.summaries(
+        local, run.config, chosen, versions, scrub, may_run=stage
+    )
     group = chosen + [sessions[c] for s in chosen for c in s.subagents if c in sessions]
     first = min(pick.when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
     commits = run.commits(rev="HEAD", all_branches=True, since=iso(first), with_patch_ids=True)
@@ -226,7 +245,6 @@ def _write_fragments(
     in_tree = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
     previous = {**{doc["id"]: doc for doc in in_tree}, **run.restored}
     patch_ids = {c.sha: c.patch_id for c in commits}
-    redactor = Redactor.from_config(run.config)
     touched: set[date] = set()
     for session in chosen:
         seen.built[session.id] = versions[session.id]
@@ -242,6 +260,7 @@ def _write_fragments(
             toplevel=run.paths.toplevel,
             worktrees=run.worktrees,
             redactor=redactor,
+            summary=by_command.get(session.id),
         )
         if records:
             doc["rewritten"] = records
@@ -253,3 +272,12 @@ def _write_fragments(
             run.result.sessions += 1
             touched |= day.fragment_days(doc, run.tz)
     return touched
+
+
+def _condense(run: Run) -> set[date]:
+    """Older fragments cut to their summary (`summarize.condense_after`); the days to render."""
+    folder = run.paths.toplevel / FRAGMENT_DIR
+    keep = run.config.summarize_condense_after
+    written, days = summary_condense.condense(folder, keep, run.tz)
+    run.result.written += [path for path in written if path not in run.result.written]
+    return days

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from journal import config as config_mod
-from journal import context, git, install
+from journal import context, context_agents, git, install
 from testing.codex_home import CodexHome, Rollout
 from testing.git_repo import BASE_TIME, GitRepo
 
@@ -108,3 +109,73 @@ def test_ahead_and_behind_upstream(hooked: GitRepo, codex_home: CodexHome, tmp_p
 
     (upstream,) = [i for i in _items(_context(hooked), "changes") if i["kind"] == "upstream"]
     assert (upstream["upstream"], upstream["ahead"], upstream["behind"]) == ("origin/main", 1, 0)
+
+
+def _enable_agents_md(repo: GitRepo) -> None:
+    repo.commit("Config", {".ai-journal/config.toml": "[context]\nagents_md = true\n"})
+
+
+def test_the_stage_keeps_the_agents_md_block_when_enabled(
+    hooked: GitRepo, codex_home: CodexHome
+) -> None:
+    hooked.commit("Rules", {"AGENTS.md": "# Rules\n\nRun the tests.\n"})
+    _enable_agents_md(hooked)
+    session, sha = _worked(hooked, codex_home)
+    committed = hooked.git("show", f"{sha}:AGENTS.md")
+    assert committed.startswith("# Rules\n\nRun the tests.\n\n" + context_agents.BEGIN + "\n")
+    assert session.id[:8] in committed
+    assert "## Where the work stands" in committed
+    assert hooked.git("status", "--porcelain") == ""
+
+    hooked.git("switch", "-q", "-c", "other")  # post-checkout records, never writes
+    hooked.git("commit", "-q", "--amend", "--no-edit", "--allow-empty")  # post-rewrite too
+    assert (hooked.path / "AGENTS.md").read_text() == hooked.git("show", "HEAD:AGENTS.md")
+
+
+def test_the_stage_leaves_agents_md_alone_by_default_or_with_unstaged_edits(
+    hooked: GitRepo, codex_home: CodexHome
+) -> None:
+    _worked(hooked, codex_home)
+    assert not (hooked.path / "AGENTS.md").exists()
+    _enable_agents_md(hooked)  # this commit's own stage creates the file
+    before = hooked.git("show", "HEAD:AGENTS.md")
+    assert before.startswith(context_agents.BEGIN)
+    (hooked.path / "AGENTS.md").write_text("# Mine, not staged\n" + before)
+    hooked.write({"notes.txt": "n\n"})
+    hooked.git("add", "notes.txt")
+    hooked.git("commit", "-q", "-m", "Other", env=hooked.date_env(hooked.tick()))
+    assert hooked.git("show", "HEAD:AGENTS.md") == before
+    assert (hooked.path / "AGENTS.md").read_text() == "# Mine, not staged\n" + before
+
+
+def test_context_write_over_budget_and_json(
+    hooked: GitRepo,
+    codex_home: CodexHome,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from journal import cli
+
+    _worked(hooked, codex_home)
+    monkeypatch.chdir(hooked.path)
+    big = "# Rules\n" + "x" * 40_000 + "\n"
+    (hooked.path / "AGENTS.md").write_text(big)
+    assert cli.main(["context", "--write"]) == 0
+    out, err = capsys.readouterr()
+    assert "over Codex's 32 KiB project-doc budget" in err
+    text = (hooked.path / "AGENTS.md").read_text()
+    assert text.startswith(big)
+    assert context_agents.OVER_BUDGET in text
+
+    (hooked.path / "AGENTS.md").write_text("# Rules\n" + "x" * 32_400 + "\n")
+    assert cli.main(["context", "--write"]) == 0
+    out, _ = capsys.readouterr()
+    assert "left out" in out
+    assert (
+        len((hooked.path / "AGENTS.md").read_bytes()) <= context_agents.CODEX_PROJECT_DOC_MAX_BYTES
+    )
+
+    assert cli.main(["context", "--format", "json", "--budget", "100000"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in data["sections"]] == ["project", "tasks", "changes", "sessions"]
+    assert data["omitted"] == []
