@@ -1,10 +1,11 @@
 #!/bin/sh
-# ai-journal-shim v1: a git hook written by `ai-journal install --native`.
+# ai-journal-shim v2: a git hook written by `ai-journal install --native`.
 # `ai-journal uninstall` removes it and puts back the hook it replaced.
 #
 # Runs `ai-journal hook <this hook's name> <git's arguments>`, then the hook that was here before
 # (<name>.ai-journal-prev) with the same arguments and the same stdin, and exits with that hook's
-# status. ai-journal's own status is ignored: it must never fail a git command.
+# status. ai-journal's own status is ignored (it must never fail a git command), but for one: 65
+# from pre-commit is the secret gate refusing the commit.
 AI_JOURNAL_PYTHON=@PYTHON@
 
 hook=$(basename "$0")
@@ -14,12 +15,18 @@ if [ "$hook" = post-rewrite ]; then
     stdin_copy=$(mktemp "${TMPDIR:-/tmp}/ai-journal-stdin.XXXXXX") && cat >"$stdin_copy"
 fi
 
+ai_status=0
 if [ -x "$AI_JOURNAL_PYTHON" ]; then
     # -c rather than -m: runpy and importlib.util would cost more than the hook itself mid-rebase.
     "$AI_JOURNAL_PYTHON" -P -c 'import sys, journal.entry as e; sys.exit(e.main())' hook "$hook" "$@" \
-        <"${stdin_copy:-/dev/null}" || true
+        <"${stdin_copy:-/dev/null}"
+    ai_status=$?
 elif command -v ai-journal >/dev/null 2>&1; then
-    ai-journal hook "$hook" "$@" <"${stdin_copy:-/dev/null}" || true
+    ai-journal hook "$hook" "$@" <"${stdin_copy:-/dev/null}"
+    ai_status=$?
+fi
+if [ "$hook" = pre-commit ] && [ "$ai_status" -eq 65 ]; then
+    exit 65
 fi
 
 status=0

@@ -97,8 +97,8 @@ class Renderer:
             line = self._mismatch(when, text, with_head)
             if line:
                 message = (
-                    f"stale: differs from a fresh render at {self.snap.head[:7]} (first at line"
-                    f" {line}); run `ai-journal render --date {when.isoformat()}` and commit it"
+                    f"stale: differs from a fresh render at {self.snap.head[:7]} from this line;"
+                    f" run `ai-journal render --date {when.isoformat()}` and commit it"
                 )
                 found.append(Finding(path, line, 1, message))
         return found

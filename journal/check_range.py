@@ -15,8 +15,9 @@ head, not necessarily the checked-out commit.
   journal's hand-written text, and every `commits[].sha` and `rewritten[].successor` of a session
   fragment at HEAD names a commit reachable from HEAD, or is the `sha` of a fragment's
   `rewritten` record (a commit history replaced, kept on purpose).
-- **Freshness** (`check_fresh`): the journals the range changed and those of the days of its
-  commits equal a fresh render at HEAD.
+- **Freshness** (`check_fresh`): the journals of the days of the range's commits (human-only ones
+  left out: a colleague without ai-journal does not make a day's journal owe them an entry) and
+  the journals the range's own commits changed equal a fresh render at HEAD.
 """
 
 from __future__ import annotations

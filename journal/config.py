@@ -55,6 +55,10 @@ class Config:
             "doc": "fingerprints `ai-journal check --secrets` printed for findings that are no secret"
         },
     )
+    secrets_gate: bool = field(
+        default=True,
+        metadata={"doc": "native pre-commit refuses staged journal files holding a secret"},
+    )
     context_agents_md: bool = field(
         default=False,
         metadata={"doc": "the pre-commit stage refreshes the context block in AGENTS.md"},
@@ -89,6 +93,7 @@ KEYS: dict[str, str] = {
     "redact.patterns": "redact_patterns",
     "notes.stamp": "notes_stamp",
     "secrets.allow": "secrets_allow",
+    "secrets.gate": "secrets_gate",
     "context.agents_md": "context_agents_md",
     "context.budget": "context_budget",
     "summarize.command": "summarize_command",

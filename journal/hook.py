@@ -3,6 +3,8 @@
 Every hook exits 0, whatever happens (post-checkout's status would become checkout's, and the
 pre-commit stage must never block a commit because of a bug of ours). A user-fixable problem prints
 its one line; anything unexpected prints one line naming the local log, where its traceback goes.
+The one exception: run natively, pre-commit refuses a commit whose staged journal files hold a
+secret (`secrets.gate`) with status `REFUSED`, which the shim passes on to git.
 
 This module is on the hot path of every git operation: it imports only the standard library and
 the small modules below. Heavy work (the pre-commit stage's refresh) is imported where it runs.
@@ -27,6 +29,7 @@ from journal import events, git, state
 from journal.errors import JournalError
 
 if TYPE_CHECKING:
+    from journal.config import Config
     from journal.rewrite import RewriteMap
 
 REBASE_MARKERS = ("rebase-merge", "rebase-apply")
@@ -34,6 +37,11 @@ REWRITE_FILES = ("rebase-merge/rewritten-list", "rebase-apply/rewritten")
 AMEND_REFLOG_PREFIX = "commit (amend)"
 CHECKOUT_VARS = ("FROM_REF", "TO_REF", "CHECKOUT_TYPE")  # PRE_COMMIT_<name>, in git's order
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+REFUSED = 65  # EX_DATAERR: the secret gate refused the commit (hooks/shim.sh knows this number)
+GATE_HINT = (
+    "remove them (`ai-journal prune --match REGEX`), list a finding that is no secret by its"
+    " fingerprint under [secrets] allow, or switch the gate off with `secrets.gate = false`"
+)
 BUSY = "another ai-journal run holds the lock, the next run applies it"
 # A full disk, a read-only or unwritable state dir: the user's problem to fix, and never git's.
 STATE_WRITE_ERRORS = frozenset(
@@ -174,11 +182,29 @@ def pre_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
 
     config = config_mod.load(paths.toplevel)
     if not config.stage_journal:
-        return []
+        return secret_gate(paths, config, [])
     from journal import pipeline
 
     result = pipeline.refresh(paths, config, stage=True)
-    return [_one_line(notice) for notice in result.notices]
+    return secret_gate(paths, config, [_one_line(notice) for notice in result.notices])
+
+
+def secret_gate(paths: git.RepoPaths, config: Config, notices: list[str]) -> list[str]:
+    """Natively, the pre-commit framework's `ai-journal-check` too: staged journal files holding
+    a secret stop the commit. `SystemExit(REFUSED)` is the one way out of a hook that is not 0;
+    `main` catches `Exception` only, so it passes, and the shim hands the status to git. Under
+    the framework (`$PRE_COMMIT`) the separate hook does this job."""
+    if not config.secrets_gate or os.environ.get("PRE_COMMIT"):
+        return notices
+    from journal import check_secrets
+
+    hits = check_secrets.scan(paths.toplevel, config, staged_only=True)
+    if not hits:
+        return notices
+    for line in [*notices, *(f"ai-journal: {hit.message()}" for hit in hits)]:
+        print(line, file=sys.stderr)
+    print(f"ai-journal: commit refused: {len(hits)} secret(s) staged; {GATE_HINT}", file=sys.stderr)
+    raise SystemExit(REFUSED)
 
 
 HANDLERS: dict[str, Handler] = {
