@@ -27,6 +27,10 @@ from journal.sources.model import Session
 
 CACHE_NAME = "summaries.json"
 ENTRY_CHARS = 2000
+# What git sets for its hooks; a command that runs git must see the repository as a person would.
+HOOK_VARIABLES = frozenset(
+    {"GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX", "GIT_REFLOG_ACTION"}
+)
 TRANSCRIPT_CHARS = 100_000
 INSTRUCTION = (
     "Summarise this coding-agent session in at most three sentences: what was asked, what was "
@@ -94,11 +98,11 @@ def transcript(session: Session, scrub: Scrub) -> str:
 
 def run(command: str, stdin: str, timeout: float) -> str | None:
     """The command's standard output, stripped; None when it fails, times out or prints nothing.
-    It runs in its own process group (killed whole on timeout), without the calling hook's GIT_*
-    variables, so a command that uses git sees the repository as a person would."""
+    It runs in its own process group (killed whole on timeout), without the variables git sets
+    for the calling hook."""
     try:
         args = shlex.split(command)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env = {k: v for k, v in os.environ.items() if k not in HOOK_VARIABLES}
         proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,
