@@ -23,7 +23,8 @@ from journal.config import Config
 from journal.recall_filter import Anchor, View
 from journal.recall_store import Doc
 
-FIRST_DEPTH = 50  # candidates ranked per pass before the filter; doubled while hits are missing
+FIRST_DEPTH = 50  # candidates ranked per pass before the filter; grown while hits are missing
+COMMON_SHARE = 0.05  # query words in more documents than this share do not rank (see `selective`)
 
 
 @dataclass(frozen=True)
@@ -61,23 +62,28 @@ def search(
         from journal import config as config_mod
 
         index_incremental(paths, config_mod.load(paths.toplevel))
-    expression = recall_query.match_expression(query)
-    if expression is None or limit <= 0:
+    terms = recall_query.terms(query)
+    if not terms or limit <= 0:
         return []
     conn = store.open_db(local)
     try:
-        view = _view(conn, paths.toplevel, all_branches)
+        view = _view(conn, paths, all_branches)
         semantic = recall_semantic.engine_for(conn, engine)
-        return _search(conn, view, expression, query, limit, semantic)
+        return _search(conn, view, terms, query, limit, semantic)
     finally:
         conn.close()
 
 
-def _view(conn: sqlite3.Connection, toplevel: Path, all_branches: bool) -> View:
-    on_head = recall_filter.reachable(toplevel, all_branches=False)
-    alive = recall_filter.reachable(toplevel, all_branches=True) if all_branches else on_head
+def _view(conn: sqlite3.Connection, paths: git.RepoPaths, all_branches: bool) -> View:
+    head = recall_filter.current_head(paths)
+    on_head = recall_filter.reachable(paths.toplevel, head.sha, all_branches=False)
+    alive = (
+        recall_filter.reachable(paths.toplevel, head.sha, all_branches=True)
+        if all_branches
+        else on_head
+    )
     return View(
-        branch=git.head(toplevel).branch,
+        branch=head.branch,
         alive=alive,
         on_head=on_head,
         all_branches=all_branches,
@@ -88,14 +94,16 @@ def _view(conn: sqlite3.Connection, toplevel: Path, all_branches: bool) -> View:
 def _search(
     conn: sqlite3.Connection,
     view: View,
-    expression: str,
+    terms: list[str],
     query: str,
     limit: int,
     semantic: recall_semantic.Engine | None,
 ) -> list[Hit]:
+    expression = " OR ".join(terms)
+    ranking = " OR ".join(store.selective(conn, terms, COMMON_SHARE))
     depth = max(FIRST_DEPTH, limit * 4)
     while True:
-        ranked = store.ranked(conn, expression, depth)
+        ranked = store.ranked(conn, ranking, depth)
         if semantic is not None:
             ranked = _fused(ranked, semantic.ranked(conn, query, depth))
         kept = _admitted(conn, view, ranked)

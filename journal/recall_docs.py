@@ -124,19 +124,20 @@ def cached_session_docs(
     moved = [sid for sid, version in current.items() if versions.get(sid) != version]
     if not moved:
         return [], current
-    scrub = _scrub(paths, config)
-    docs = [_session_doc(session, scrub, config, tz) for session in cache.load(moved).values()]
+    scrub = scrub_for(paths, config)
+    docs = [session_doc(session, scrub, config, tz) for session in cache.load(moved).values()]
     return docs, current
 
 
-def _scrub(paths: git.RepoPaths, config: Any) -> Any:
+def scrub_for(paths: git.RepoPaths, config: Any) -> Any:
+    """How a cached session's text is cleaned, as its fragment's would be."""
     from journal.fragment_fields import Scrub
     from journal.redact import Redactor
 
     return Scrub(Redactor.from_config(config), paths.toplevel, git.worktrees(paths.toplevel))
 
 
-def _session_doc(session: Any, scrub: Any, config: Any, tz: ZoneInfo) -> Doc:
+def session_doc(session: Any, scrub: Any, config: Any, tz: ZoneInfo) -> Doc:
     from journal.fragment_fields import final_summary
 
     prompts = [scrub.text(p.text, config.prompt_max_chars) for p in session.prompts]

@@ -91,13 +91,12 @@ _CACHE: dict[tuple[str, str], frozenset[str]] = {}
 _CACHE_MAX = 8
 
 
-def reachable(toplevel: Path, *, all_branches: bool) -> frozenset[str]:
-    """The commits reachable from HEAD (or from any local branch and HEAD), one walk per HEAD
+def reachable(toplevel: Path, head: str | None, *, all_branches: bool) -> frozenset[str]:
+    """The commits reachable from `head` (or from any local branch and HEAD), one walk per HEAD
     (per tip set) per process."""
-    current = git.head(toplevel).sha
-    if current is None and not all_branches:
+    if head is None and not all_branches:
         return frozenset()
-    tips = git.tips(toplevel, current) if all_branches else [current or ""]
+    tips = git.tips(toplevel, head) if all_branches else [head or ""]
     key = (str(toplevel), " ".join(tips))
     found = _CACHE.get(key)
     if found is None:
@@ -107,3 +106,31 @@ def reachable(toplevel: Path, *, all_branches: bool) -> frozenset[str]:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = found
     return found
+
+
+def current_head(paths: git.RepoPaths) -> git.Head:
+    """HEAD read from the files git keeps it in (a query runs no git process when the walk is
+    cached); anything unusual (a reftable, a symbolic ref elsewhere) asks git."""
+    try:
+        text = (paths.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if not text.startswith("ref: "):
+            return git.Head(_full_sha(text), None)
+        ref = text[len("ref: ") :]
+        if not ref.startswith("refs/heads/"):
+            raise LookupError(ref)
+        branch = ref[len("refs/heads/") :]
+        loose = paths.common_dir / ref
+        if loose.is_file():
+            return git.Head(_full_sha(loose.read_text(encoding="utf-8").strip()), branch)
+        packed = paths.common_dir / "packed-refs"
+        lines = packed.read_text(encoding="utf-8").splitlines() if packed.is_file() else []
+        found = [line.split(" ", 1)[0] for line in lines if line.endswith(" " + ref)]
+        return git.Head(_full_sha(found[0]) if found else None, branch)
+    except (OSError, LookupError, ValueError):
+        return git.head(paths.toplevel)
+
+
+def _full_sha(text: str) -> str:
+    if len(text) != 40 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(text)
+    return text

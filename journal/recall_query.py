@@ -31,13 +31,12 @@ RRF_K = 60  # the constant of reciprocal-rank fusion (the usual choice; damps th
 
 def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression for `query`, or None when it holds no word at all."""
-    terms = _terms(query)
-    if not terms:
-        return None
-    return " OR ".join(terms)
+    found = terms(query)
+    return " OR ".join(found) if found else None
 
 
-def _terms(query: str) -> list[str]:
+def terms(query: str) -> list[str]:
+    """The query's phrases and words as quoted FTS5 strings, phrases first."""
     phrases: list[str] = []
     for inner in _PHRASE.findall(query):
         words = _WORD.findall(inner)

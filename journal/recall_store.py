@@ -202,6 +202,24 @@ def count(conn: sqlite3.Connection) -> int:
 # -- reading --------------------------------------------------------------------------------------
 
 
+def selective(conn: sqlite3.Connection, terms: list[str], share: float) -> list[str]:
+    """`terms` without those found in more than `share` of the documents (the rarest one is kept
+    when all are that common). Each costs BM25 a pass over most of the index and adds little
+    to the order, as its inverse document frequency is low. Counting stops at the cap."""
+    if len(terms) < 2:
+        return terms
+    size = conn.execute("SELECT coalesce(max(rowid), 0) FROM docs").fetchone()[0]
+    cap = max(int(size * share), 50)
+    counts = {
+        term: conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)", (term, cap + 1)
+        ).fetchone()[0]
+        for term in terms
+    }
+    kept = [term for term in terms if counts[term] <= cap]
+    return kept or [min(terms, key=counts.__getitem__)]
+
+
 def ranked(conn: sqlite3.Connection, expression: str, depth: int) -> list[tuple[int, float]]:
     """(rowid, BM25 score, higher is better) of the best `depth` matches."""
     rows = conn.execute(
