@@ -11,8 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal import cli, git, pipeline, recall, recall_store, rewrite, rewrite_build, state
+from journal import (
+    cli,
+    git,
+    pipeline,
+    recall,
+    recall_query,
+    recall_store,
+    rewrite,
+    rewrite_build,
+    state,
+)
 from journal.config import Config
+from journal.errors import JournalError
 from testing.codex_home import CodexHome
 from testing.git_repo import BASE_TIME, GitRepo
 
@@ -257,3 +268,16 @@ def test_the_refresh_keeps_the_index_up_to_date(
 def test_no_query_text_makes_the_search_fail(searchable: GitRepo, query: str) -> None:
     hits = recall.search(git.repo_paths(searchable.path), query, refresh=False)
     assert all(hit.kind == "commit" for hit in hits)
+
+
+def test_reciprocal_rank_fusion_rewards_agreement() -> None:
+    fused = recall_query.fuse([["a", "b", "c"], ["c", "a", "d"]])
+    assert [item for item, _ in fused] == ["a", "c", "b", "d"]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+
+
+def test_without_a_semantic_engine_hybrid_says_so(searchable: GitRepo) -> None:
+    paths = git.repo_paths(searchable.path)
+    assert [h.kind for h in recall.search(paths, "parser", engine="auto")] == ["commit"]
+    with pytest.raises(JournalError, match="no semantic engine is installed"):
+        recall.search(paths, "parser", engine="hybrid")
