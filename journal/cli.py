@@ -221,7 +221,9 @@ def reconcile(yes: bool, dry_run: bool, stage: bool) -> int:
     with state.locked(state.local_dir(repo.paths.common_dir)):
         changed = rec.apply(repo.paths, answers)
     result = pipeline.refresh(repo.paths, repo.config, stage=False)
-    return _reconciled(repo, [*written, *changed, *result.written], stage)
+    days = rec.days_of(repo.paths, repo.config, changed, answers)
+    rendered = pipeline.render_days(repo.paths, repo.config, days).written if days else []
+    return _reconciled(repo, [*written, *changed, *result.written, *rendered], stage)
 
 
 def _answer(decision: Any, ask: bool) -> str:

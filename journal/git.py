@@ -499,3 +499,12 @@ def commit_messages(cwd: Path | str, exclude: Sequence[str] = ()) -> list[Commit
         sha, source, stamp, message = chunk.split("\x1f", 3)
         found.append(CommitMessage(sha, source, int(stamp), message.rstrip("\n")))
     return found
+
+
+def commit_times(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
+    """{sha: committer date (ISO 8601)} of the commits among `shas` that exist, from one `git log`."""
+    present = existing_commits(cwd, shas)
+    if not present:
+        return {}
+    out = run(["log", "--no-walk=unsorted", "--format=%H %cI", *present, "--"], cwd)
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)

@@ -47,9 +47,17 @@ def to_refresh(
 ) -> list[SessionSummary]:
     """Sessions whose fragment is behind their record (`built` maps ids to the version a fragment
     was built from), or that were active close enough to a new commit to be linked to it."""
+    near = {s.id for s in active_near(own, [c.committed for c in new_commits], window_minutes)}
+    return [s for s in own if built.get(s.id) != s.version or s.id in near]
+
+
+def active_near(
+    own: Iterable[SessionSummary], stamps: Sequence[str], window_minutes: int
+) -> list[SessionSummary]:
+    """Sessions active within the link window before one of the commit times `stamps`."""
     window = timedelta(minutes=window_minutes)
-    spans = [(when(c.committed) - window, when(c.committed) + _SLACK) for c in new_commits]
-    return [s for s in own if built.get(s.id) != s.version or _active_within(s, spans)]
+    spans = [(when(stamp) - window, when(stamp) + _SLACK) for stamp in stamps]
+    return [s for s in own if _active_within(s, spans)]
 
 
 def near_commit(

@@ -207,6 +207,13 @@ def _rewritten_citations(
         if lost is not None:
             run.restored[sid] = lost
     citing |= set(run.restored)
+    # A rewrite can take a commit before any refresh linked a session to it (an amend made right
+    # after the commit): sessions active near the replaced commits are linked again.
+    olds = [r.old for m in new_maps for r in m.rewrites]
+    times = git.commit_times(run.paths.toplevel, olds)
+    citing |= {
+        s.id for s in pick.active_near(own, list(times.values()), run.config.link_window_minutes)
+    }
     extra = [s for s in own if s.id in citing and s not in chosen]
     journal_dir = run.paths.toplevel / run.config.journal_dir
     days = {date.fromisoformat(d) for d in remap.journal_days_citing(journal_dir, run.plan.olds)}

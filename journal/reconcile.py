@@ -20,10 +20,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from journal import fragment, merge_journal, project_state, remap, rewrite, state
+from journal import fragment, git, merge_journal, project_state, remap, rewrite, state
 from journal.config import Config
 from journal.git import RepoPaths
 from journal.run import FRAGMENT_DIR
@@ -160,17 +161,44 @@ def apply(paths: RepoPaths, answers: Iterable[tuple[Decision, str]]) -> list[Pat
     return sorted(changed)
 
 
+def days_of(
+    paths: RepoPaths,
+    config: Config,
+    changed: Iterable[Path],
+    answers: Iterable[tuple[Decision, str]],
+) -> set[date]:
+    """The days to render again: those of the fragments among `changed`, and those whose journal
+    lists a squash a session was linked to."""
+    from zoneinfo import ZoneInfo
+
+    from journal import day
+
+    fragments = paths.toplevel / FRAGMENT_DIR
+    days: set[date] = set()
+    for path in changed:
+        if path.parent == fragments:
+            days |= day.fragment_days(state.read_json(path), ZoneInfo(config.timezone))
+    linked = {d.successor for d, answer in answers if d.kind == "squash" and answer == "accept"}
+    journal_dir = paths.toplevel / config.journal_dir
+    cited = remap.journal_days_citing(journal_dir, {sha for sha in linked if sha})
+    return days | {date.fromisoformat(day) for day in cited}
+
+
 def _apply_squash(path: Path, decision: Decision, answer: str) -> bool:
     doc = state.read_json(path)
     for record in doc.get("rewritten", []):
         if record["sha"] == decision.subject:
             record["decision"] = remap.ACCEPTED if answer == "accept" else remap.KEPT
             if answer == "accept" and decision.successor:
-                links = [c for c in doc["commits"] if c["sha"] != decision.successor]
-                links.append(
-                    {"sha": decision.successor, "patch_id": None, "strength": record["strength"]}
-                )
-                doc["commits"] = sorted(links, key=lambda c: c["sha"])
+                # Several commits of the session may fold into one squash: the strongest link
+                # stands, with the squash's own patch-id, as a rebuild would write it.
+                links = {c["sha"]: c for c in doc["commits"]}
+                candidate = {"sha": decision.successor, "strength": record["strength"]}
+                remap.keep_strongest(links, candidate)
+                top = path.parents[len(FRAGMENT_DIR.parts)]
+                found = git.patch_ids(top, [decision.successor]).get(decision.successor)
+                links[decision.successor]["patch_id"] = found
+                doc["commits"] = sorted(links.values(), key=lambda c: c["sha"])
     return state.write_atomic(path, fragment.dumps(doc))
 
 

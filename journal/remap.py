@@ -77,12 +77,12 @@ def carry(
     for old in known:
         target = _target(plan, old, records, linked)
         if target is not None and (target != old["sha"] or alive(target)):
-            _keep_strongest(links, {**old, "sha": target, "patch_id": old.get("patch_id")})
+            keep_strongest(links, {**old, "sha": target, "patch_id": old.get("patch_id")})
     for record in records.values():
         _follow(plan, record)
         decided = record.get("decision") == ACCEPTED and record.get("successor")
         if decided and record["successor"] not in links and alive(record["successor"]):
-            _keep_strongest(
+            keep_strongest(
                 links,
                 {"sha": record["successor"], "patch_id": None, "strength": record["strength"]},
             )
@@ -124,7 +124,8 @@ def _follow(plan: Plan | None, record: dict[str, Any]) -> None:
         record.pop("decision", None)
 
 
-def _keep_strongest(links: dict[str, dict[str, Any]], candidate: dict[str, Any]) -> None:
+def keep_strongest(links: dict[str, dict[str, Any]], candidate: dict[str, Any]) -> None:
+    """Put `candidate` in `links` (by SHA) unless a link as strong or stronger is there."""
     current = links.get(candidate["sha"])
     if current is None or _rank(candidate) < _rank(current):
         links[candidate["sha"]] = {
