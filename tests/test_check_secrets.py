@@ -197,4 +197,4 @@ def test_what_redaction_leaves_passes_the_gate_and_a_secret_is_placed(parts: lis
     planted = _fragment(f"{clean} {TOKEN}")
     (hit,) = check_secrets.scan_text("f.json", planted, redactor)
     assert (hit.kind, hit.fingerprint) == ("github_token", FINGERPRINT)
-    assert planted.splitlines()[hit.line - 1][hit.column - 1 :].startswith(TOKEN)
+    assert planted.split("\n")[hit.line - 1][hit.column - 1 :].startswith(TOKEN)
