@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 PRUNED_FILE = "pruned.json"
 PRUNED_MARK = "[REDACTED:pruned]"
-REBUILDABLE = ("cursors.json", "session-index.json", "sessions")
+REBUILDABLE = ("cursors.json", "session-index.json", "sessions", "recall.sqlite")
 
 
 def pruned_ids(local: Path) -> frozenset[str]:
@@ -62,6 +62,7 @@ def prune_session(paths: RepoPaths, config: Config, session_id: str) -> list[Pat
         days = _journal_days_mentioning(top, config, re.escape(full_id))
         changed += _forget_locally(local, full_id)
         _record_pruned(local, full_id)
+        _drop_recall_index(local)
     return sorted(set(changed + _render(paths, config, days)))
 
 
@@ -172,7 +173,15 @@ def prune_text(paths: RepoPaths, config: Config, pattern: str) -> list[Path]:
             if state.write_atomic(path, sub(text)):
                 changed.append(path)
         changed += _sub_cache(local, sub)
+        _drop_recall_index(local)
     return sorted(set(changed + _render(paths, config, days)))
+
+
+def _drop_recall_index(local: Path) -> None:
+    """The recall index holds the text too; the next search or stage rebuilds it."""
+    from journal import recall_store
+
+    recall_store.drop(local)
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

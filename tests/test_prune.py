@@ -96,6 +96,10 @@ def test_prune_session_removes_it_everywhere_and_for_good(
     assert list(_fragments(repo)) == [kept]
     assert gone not in _tracked(repo)
     assert not _in_head(repo, gone)
+    from journal import git, recall
+
+    hits = recall.search(git.repo_paths(repo.path), "Nightingale", all_branches=True)
+    assert not [hit for hit in hits if gone in (hit.id, hit.title)]
     assert not (_local(repo) / "sessions" / f"{gone}.json").exists()
 
 
@@ -195,7 +199,7 @@ def test_reset_local_drops_only_rebuildable_caches(
     code, out, _err = _run(["reset", "--local"], capsys)
     assert code == 0
     removed = {Path(line.removeprefix("removed ")).name for line in out.splitlines()}
-    assert removed == {"cursors.json", "session-index.json", "sessions"}
+    assert removed == {"cursors.json", "session-index.json", "sessions", "recall.sqlite"}
     for name in ("events.jsonl", "checkpoints.json", "pruned.json"):
         assert (local / name).read_bytes() == kept_before[name]
     before = _tracked(repo)
