@@ -99,6 +99,11 @@ def ingest(
         run.apply_history(home)
     session_cache.attach_subagents(run.cache)
     run.save()
+    if run.result.malformed:
+        run.result.notices.append(
+            f"skipped {run.result.malformed} unreadable line(s) in Codex logs (not JSON, not the"
+            " expected shape, or over the size limit); the rest of each log was read"
+        )
     return run.result
 
 
@@ -117,7 +122,15 @@ class _Run:
 
     # -- files ---------------------------------------------------------------------------------
     def ingest_logs(self, logs: list[LogFile]) -> None:
-        jobs = [job for job in map(self.planner.plan, logs) if job is not None]
+        jobs = []
+        for log in logs:
+            job = self.planner.plan(log)
+            if job is not None:
+                jobs.append(job)
+            elif log.path.is_symlink() and not log.path.exists():
+                self.result.notices.append(
+                    f"{log.path}: a symbolic link that loops or leads nowhere; skipped"
+                )
         self.result.files_scanned = len(jobs)
         g0 = [job for job in jobs if job.log.kind == "g0"]
         files = [job for job in jobs if job.log.kind != "g0"]

@@ -248,7 +248,9 @@ def test_counts_and_lost_state_are_rebuilt(repo: GitRepo, codex_home: CodexHome)
     (local / cursors.CURSORS_FILE).write_text("{not json")
     result = run(repo)
     assert result.notices == [
-        f"{local / cursors.CURSORS_FILE}: unreadable, re-reading every agent log"
+        f"{local / cursors.CURSORS_FILE}: unreadable, re-reading every agent log",
+        "skipped 1 unreadable line(s) in Codex logs (not JSON, not the expected shape, or over"
+        " the size limit); the rest of each log was read",
     ]
     assert result.changed == set()  # same content as before
     assert orjson.loads((local / cursors.CURSORS_FILE).read_bytes())["version"] == 1

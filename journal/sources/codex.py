@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from journal.sources import codex_legacy, stamps, tools
+from journal.sources import codex_legacy, discover, stamps, tools
 from journal.sources.codex_calls import CallBook
 from journal.sources.codex_turns import Conversation, strip_request_marker
 from journal.sources.model import Message, Session, TokenSnapshot, TokenUsage, ToolCall
@@ -96,8 +96,11 @@ class CodexParser:
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            self.s.stats.malformed += 1
-            return
+            try:  # bytes that are not UTF-8 (a crash mid-character, another encoding): keep the rest
+                record = orjson.loads(raw.decode("utf-8", "replace"))
+            except orjson.JSONDecodeError:
+                self.s.stats.malformed += 1
+                return
         if not isinstance(record, dict):
             self.s.stats.malformed += 1
             return
@@ -130,8 +133,10 @@ class CodexParser:
             return  # forks and replays repeat it: the first is canonical
         self.state["meta"] = True
         sid = payload.get("id") or payload.get("session_id")
-        if isinstance(sid, str) and sid:
-            self.s.id = sid
+        if discover.safe_id(sid):
+            self.s.id = str(sid)
+        elif sid:
+            self.s.stats.malformed += 1  # `../x` and the like never name a file
         self.s.started = stamps.normalize(payload.get("timestamp")) or ts or self.s.started
         cwd = payload.get("cwd")
         if isinstance(cwd, str) and cwd:

@@ -19,6 +19,8 @@ from journal.errors import JournalError
 Kind = Literal["jsonl", "zst", "g0"]
 SESSIONS, ARCHIVED = "sessions", "archived_sessions"
 _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
+# Session ids name files (fragments, cache records): letters, digits, `-`, `_`, `.`, no `..`.
+_SAFE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
 
 
 class LogFile(NamedTuple):
@@ -72,20 +74,41 @@ def session_id_from_name(path: Path) -> str:
     return path.name.split(".", 1)[0]
 
 
+def safe_id(value: object) -> bool:
+    """Whether a session id from a log may be used as one; others (`../x`, `a/b`, control
+    characters) are ignored and the id from the file name is kept."""
+    return isinstance(value, str) and bool(_SAFE_ID.fullmatch(value)) and ".." not in value
+
+
 def _is_rollout(path: str) -> bool:
     return os.path.basename(path).startswith("rollout-")
 
 
 def _walk(folder: Path) -> list[str]:
-    if not folder.is_dir():
-        return []
+    """Log files under `folder`, following symlinked directories but entering each directory
+    once, so a link that loops (`sessions/x -> ..`) ends the descent instead of recursing."""
     paths: list[str] = []
-    stack = [str(folder)]
+    stack, entered = [str(folder)], set()
     while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.name.endswith((".jsonl", ".jsonl.zst")):
-                    paths.append(entry.path)
+        top = stack.pop()
+        try:
+            st = os.stat(top)
+            if (st.st_dev, st.st_ino) in entered:
+                continue
+            entered.add((st.st_dev, st.st_ino))
+            with os.scandir(top) as entries:
+                for entry in entries:
+                    if _is_dir(entry):
+                        stack.append(entry.path)
+                    elif entry.name.endswith((".jsonl", ".jsonl.zst")):
+                        paths.append(entry.path)  # a link that loops is reported by ingest
+        except OSError:
+            continue  # unreadable, or gone since it was listed
     return paths
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symbolic link that loops
+        return False

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from journal.sources import stamps
+from journal.sources import lines, stamps
 from journal.sources.model import Message, Session
 
 HISTORY_FILE, LEGACY_HISTORY_FILE = "history.jsonl", "history.json"
@@ -32,7 +32,7 @@ def read_history(home: Path) -> list[HistoryEntry]:
     path = home / HISTORY_FILE
     if path.is_file():
         with path.open("rb") as handle:
-            for line in handle:
+            for line, _ in lines.bounded_lines(handle):
                 entry = _entry(_load(line))
                 if entry is not None:
                     entries.append(entry)

@@ -42,7 +42,7 @@ class RepoScope:
     def first_meta(self, path: Path) -> dict[str, Any] | None:
         """The `session_meta` payload on the first line of a current-format log, else None."""
         with path.open("rb") as handle:
-            first = handle.readline()
+            first = handle.readline(lines.MAX_LINE)
         if not first.endswith(b"\n"):
             return None
         try:
