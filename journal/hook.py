@@ -183,9 +183,11 @@ def pre_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
     config = config_mod.load(paths.toplevel)
     if not config.stage_journal:
         return secret_gate(paths, config, [])
-    from journal import pipeline
+    from journal import pipeline, stage_stamp_write
 
+    logs = stage_stamp_write.begin(paths, config)  # signs the logs before the run reads them
     result = pipeline.refresh(paths, config, stage=True)
+    stage_stamp_write.save(paths, config, logs, result)
     return secret_gate(paths, config, [_one_line(notice) for notice in result.notices])
 
 
