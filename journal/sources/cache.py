@@ -119,8 +119,10 @@ class Index:
     def save(self) -> None:
         if not self.stale:
             return
+        # vars() rather than asdict(): the fields are flat, and asdict's deep copy of a few
+        # thousand summaries was most of an incremental run's fixed cost.
         entries = {
-            sid: {**summary.to_dict(), "file": list(self.stamps[sid])}
+            sid: {**vars(summary), "file": self.stamps[sid]}
             for sid, summary in self.summaries.items()
         }
         doc = {"version": INDEX_VERSION, "sessions": entries}

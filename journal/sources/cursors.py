@@ -9,7 +9,7 @@ Local state: losing the file only costs one full re-read.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def load(local: Path) -> CursorStore:
 def save(local: Path, store: CursorStore) -> None:
     doc: dict[str, Any] = {
         "version": VERSION,
-        "files": {key: asdict(cursor) for key, cursor in store.files.items()},
+        "files": {key: vars(cursor) for key, cursor in store.files.items()},  # flat: no asdict
         "history": store.history,
     }
     state.write_atomic(
