@@ -41,6 +41,7 @@ def checks(paths: git.RepoPaths, config: config_mod.Config | None = None) -> lis
         _templates_check(template_dirs()),
         config_check,
         _codex_home_check(config or loaded),
+        _state_check(paths.toplevel),
     ]
 
 
@@ -157,3 +158,26 @@ def _codex_home_check(config: config_mod.Config) -> Check:
         return Check("codex home", True, f"{home}")
     fix = "set codex.home in .ai-journal/config.toml or $CODEX_HOME"
     return Check("codex home", False, f"{home} does not exist (no Codex sessions to read)", fix)
+
+
+def _state_check(toplevel: Path) -> Check:
+    """`project_state.json` and the fragments parse, in a schema this version knows; a broken
+    file is never rewritten, so the fix is the person's (or git's copy)."""
+    from journal import fragment, project_state
+    from journal.errors import StateCorrupt
+
+    name, state_path = "project state", project_state.STATE_PATH.as_posix()
+    try:
+        project_state.load(toplevel)
+        fragments = fragment.load_all(toplevel / state_path.rsplit("/", 1)[0] / "sessions")
+    except StateCorrupt as exc:
+        where = f"{exc.path}:{exc.line}:{exc.column}"
+        relative = Path(os.path.relpath(exc.path, toplevel)).as_posix()
+        fix = (
+            f"edit {where} (a JSON syntax error), or take git's copy: "
+            f"`git checkout -- {relative}`; ai-journal never overwrites it"
+        )
+        return Check(name, False, str(exc).split("; fix", 1)[0], fix)
+    except JournalError as exc:
+        return Check(name, False, str(exc), "upgrade ai-journal (`pip install -U ai-journal`)")
+    return Check(name, True, f"{state_path} and {len(fragments)} session fragment(s) parse")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from journal import state
 from journal import summary as summaries
 from journal.config import Config
-from journal.errors import StateCorrupt
+from journal.errors import JournalError, StateCorrupt
 from journal.fragment_fields import (
     NEVER,
     Scrub,
@@ -148,6 +148,11 @@ def _hand_edited(path: Path) -> bool:
         data = state.read_json(path)
     except StateCorrupt:
         return True  # unreadable: a person was here (or worse); never overwrite it
+    if isinstance(data, dict) and isinstance(data.get("schema"), int) and data["schema"] > SCHEMA:
+        raise JournalError(
+            f"{path}: written by a newer ai-journal (schema {data['schema']}, this one knows up "
+            f"to {SCHEMA}); upgrade ai-journal, nothing was written"
+        )
     return not isinstance(data, dict) or data.get("digest") != state.digest(data)
 
 
