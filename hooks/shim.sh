@@ -7,8 +7,9 @@
 # status. ai-journal's own status is ignored (it must never fail a git command), but for one: 65
 # from pre-commit is the secret gate refusing the commit.
 AI_JOURNAL_PYTHON=@PYTHON@
+AI_JOURNAL_PATH=@PATH@
 
-hook=$(basename "$0")
+hook=${0##*/}
 stdin_copy=""
 if [ "$hook" = post-rewrite ]; then
     # git writes the old->new map to post-rewrite's stdin; both hooks need it.
@@ -17,9 +18,12 @@ fi
 
 ai_status=0
 if [ -x "$AI_JOURNAL_PYTHON" ]; then
-    # -c rather than -m: runpy and importlib.util would cost more than the hook itself mid-rebase.
-    "$AI_JOURNAL_PYTHON" -P -c 'import sys, journal.entry as e; sys.exit(e.main())' hook "$hook" "$@" \
-        <"${stdin_copy:-/dev/null}"
+    # -c rather than -m (runpy and importlib.util would cost more than the hook itself mid-rebase),
+    # and -S: the fast paths need no site-packages; the rest loads `site` when it needs it.
+    "$AI_JOURNAL_PYTHON" -S -P -c 'import sys; sys.path.append(sys.argv.pop(1))
+try: import journal.entry as e
+except ImportError: import site; site.main(); import journal.entry as e
+sys.exit(e.main())' "$AI_JOURNAL_PATH" hook "$hook" "$@" <"${stdin_copy:-/dev/null}"
     ai_status=$?
 elif command -v ai-journal >/dev/null 2>&1; then
     ai-journal hook "$hook" "$@" <"${stdin_copy:-/dev/null}"
@@ -30,7 +34,7 @@ if [ "$hook" = pre-commit ] && [ "$ai_status" -eq 65 ]; then
 fi
 
 status=0
-prev="$(dirname "$0")/$hook.ai-journal-prev"
+prev="${0%/*}/$hook.ai-journal-prev"
 if [ -x "$prev" ]; then
     if [ -n "$stdin_copy" ]; then
         "$prev" "$@" <"$stdin_copy"

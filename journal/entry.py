@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
             if stage_stamp.skip():
                 return 0
+        _load_site()
         from journal.hook import main as hook_main
 
         return hook_main(args[1:])
@@ -27,9 +28,19 @@ def main(argv: list[str] | None = None) -> int:
 
         if stage_stamp.nothing_staged():  # the stage left nothing of ours to check
             return 0
+    _load_site()
     from journal.cli import main as cli_main
 
     return cli_main(args)
+
+
+def _load_site() -> None:
+    """The native shim starts Python with -S (the fast paths need no site-packages); what
+    follows them imports third-party packages, so `site` runs now."""
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 if __name__ == "__main__":

@@ -67,7 +67,11 @@ def shim_template() -> str:
 
 
 def shim_text(python: str | None = None) -> str:
-    return shim_template().replace("@PYTHON@", shlex.quote(python or sys.executable))
+    """The shim for `python`; it puts the folder this package is imported from on `sys.path`
+    itself, because it starts Python without `site` (-S)."""
+    package_root = str(Path(__file__).resolve().parent.parent)
+    text = shim_template().replace("@PYTHON@", shlex.quote(python or sys.executable))
+    return text.replace("@PATH@", shlex.quote(package_root))
 
 
 def hook_kind(path: Path) -> str | None:

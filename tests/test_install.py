@@ -80,7 +80,7 @@ def test_shim_text_is_the_hooks_dir_template() -> None:
     assert install.shim_template() == template
     assert install.shim_text("/opt/my env/python") == template.replace(
         "@PYTHON@", "'/opt/my env/python'"
-    )
+    ).replace("@PATH@", str(ROOT))
 
 
 def test_foreign_hook_is_moved_aside_and_restored_by_uninstall(repo: GitRepo) -> None:
