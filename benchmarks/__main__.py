@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import commits, ingest, rebase, report
+from benchmarks import commits, history, ingest, rebase, report
 from benchmarks.sandbox import CHECKOUT, DEFAULT_CACHE, SIZES, Sandbox, Size, sandbox
 
 FIGURES: dict[str, Callable[[Sandbox, Size], dict[str, Any]]] = {
     "commits": commits.run_figure,
     "rebase": rebase.run_figure,
     "ingest": ingest.run,
+    "history": history.run_figure,
 }
 
 

@@ -77,6 +77,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         out += _ingest_rows(figures["ingest"])
     if "rebase" in figures:
         out += _rebase_rows(figures["rebase"])
+    if "history" in figures:
+        out += _history_rows(figures["history"])
     return out
 
 
@@ -158,4 +160,18 @@ def _rebase_rows(fig: dict[str, Any]) -> list[Row]:
             f" ({_ms(rebase['ms']['empty_python_hooks'])}); no hooks:"
             f" {_ms(rebase['ms']['no_hooks'])}",
         ),
+    ]
+
+
+def _history_rows(fig: dict[str, Any]) -> list[Row]:
+    ms, r, n = fig["ms_per_commit"], fig["ratios"], fig["commits"]
+    return [
+        (
+            f"5{letter}",
+            f"`git commit`, ai-journal native, {what}, {n['large']:,}-commit history",
+            _ms(ms[f"{kind}_large"]),
+            f"{r[f'{kind}: large/small']}× the same on {n['small']:,} commits"
+            f" ({_ms(ms[f'{kind}_small'])})",
+        )
+        for letter, kind, what in (("a", "fast", "stage skipped"), ("b", "full", "full stage"))
     ]

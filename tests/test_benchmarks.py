@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import history
 from benchmarks import rebase as rebase_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ def test_the_suite_reports_every_figure_at_tiny_size(tmp_path: Path) -> None:
     _check_commits(results)
     _check_ingest(results)
     _check_rebase(results)
+    _check_history(results)
     _check_table(results)
 
 
@@ -115,9 +117,32 @@ def _check_rebase(results: dict[str, Any]) -> None:
     assert _positive(rebase["ai_journal_native/empty_python_hooks"])
 
 
+def _check_history(results: dict[str, Any]) -> None:
+    fig, size = results["figures"]["history"], results["size"]
+    assert fig["commits"] == {"small": history.SMALL, "large": size["history"]}
+    assert set(fig["ms_per_commit"]) == {"fast_small", "fast_large", "full_small", "full_large"}
+    assert all(_stats_ok(s, size["commits"]) for s in fig["ms_per_commit"].values())
+    assert all(_positive(value) for value in fig["ratios"].values())
+
+
+def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -> None:
+    repo = tmp_path / "history"
+    repo.mkdir()
+    history.make_history(repo, 300, dict(os.environ))
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert git("rev-list", "--count", "--branches").strip() == "300"
+    assert len(git("branch").split()) > 3
+    assert history.fast_import_stream(50, 1) == history.fast_import_stream(50, 1)
+
+
 def _check_table(results: dict[str, Any]) -> None:
     ids = [row[0] for row in results["table"]]
-    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b"]
+    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b", "5a", "5b"]
     machine = results["machine"]
     assert machine["nproc"] >= 1
     assert machine["git"] != "unknown"
