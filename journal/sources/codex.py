@@ -108,6 +108,10 @@ class CodexParser:
 
     def record(self, record: dict[str, Any]) -> None:
         kind, payload = record.get("type"), record.get("payload")
+        inner = payload.get("type") if isinstance(payload, dict) else None
+        if not isinstance(kind, (str, type(None))) or not isinstance(inner, (str, type(None))):
+            self.s.stats.malformed += 1  # a type that is a list or a number: no shape we know
+            return
         if isinstance(payload, dict) and isinstance(kind, str):
             ts = stamps.normalize(record.get("timestamp")) or self.s.ended or self.s.started or ""
             self._touch(ts)
