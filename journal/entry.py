@@ -1,28 +1,20 @@
 """Console-script entry point. `ai-journal hook …` is dispatched without importing the CLI stack
 (click, rich), because hooks run on every git operation; so is the secrets check the pre-commit
-framework runs after the stage, when the stage left nothing to check (`journal.stage_stamp`)."""
+framework runs after the stage, when the stage left nothing to check (`journal.stage_stamp`).
+`hook --profile <stage>` (or AI_JOURNAL_PROFILE=1) times the hook (`journal.profile`)."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["hook"]:
-        from journal import fastpath
-
-        if fastpath.record(args[1] if len(args) > 1 else "", args[2:]):
-            return 0
-        if args[1:2] == ["pre-commit"]:
-            from journal import stage_stamp
-
-            if stage_stamp.skip():
-                return 0
-        _load_site()
-        from journal.hook import main as hook_main
-
-        return hook_main(args[1:])
+        if "--profile" in args[1:3] or os.environ.get("AI_JOURNAL_PROFILE") == "1":
+            return _profiled(args[1:])
+        return _hook(args[1:])
     if args == ["check", "--secrets", "--staged"]:
         from journal import stage_stamp
 
@@ -32,6 +24,35 @@ def main(argv: list[str] | None = None) -> int:
     from journal.cli import main as cli_main
 
     return cli_main(args)
+
+
+def _hook(args: list[str]) -> int:
+    from journal import fastpath
+
+    if fastpath.record(args[0] if args else "", args[1:]):
+        return 0
+    if args[:1] == ["pre-commit"]:
+        from journal import stage_stamp
+
+        if stage_stamp.skip():
+            return 0
+    _load_site()
+    from journal.hook import main as hook_main
+
+    return hook_main(args)
+
+
+def _profiled(args: list[str]) -> int:
+    """`ai-journal hook --profile <stage>`: the hook, then where its time went, on stderr."""
+    from journal import profile
+
+    timer = profile.Profile()
+    timer.install()
+    _, rest = profile.wanted(args)
+    try:
+        return _hook(rest)
+    finally:
+        print(timer.report(f"hook {' '.join(rest[:1])}"), file=sys.stderr)
 
 
 def _load_site() -> None:
