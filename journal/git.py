@@ -169,9 +169,11 @@ def commits(
     all_branches: bool = False,
     with_patch_ids: bool = False,
     exclude: Sequence[str] = (),
+    also: Sequence[str] = (),
 ) -> list[CommitInfo]:
-    """Commits reachable from `rev` (a revision or a range), and from every local branch with
-    `all_branches`, but not from `exclude`, newest first, from one `git log`.
+    """Commits reachable from `rev` (a revision or a range), from every local branch with
+    `all_branches` and from the commits `also` (which must exist), but not from `exclude`, newest
+    first, from one `git log`.
 
     A merge's files are its changes against the first parent (what it brought into the branch). An
     unborn HEAD has no commits. `since`/`until` take anything `git log` accepts (committer dates).
@@ -185,7 +187,11 @@ def commits(
     args += [f"--max-count={limit}"] if limit is not None else []
     args += ["--branches"] if all_branches else []
     try:
-        out = run([*args, "--end-of-options", rev, *(f"^{sha}" for sha in exclude), "--"], cwd)
+        revs = [rev, *(f"^{sha}" for sha in exclude)]
+        if also:  # any number of them, so through stdin rather than the command line
+            out = run([*args, "--stdin", "--end-of-options", *revs, "--"], cwd, "\n".join(also))
+        else:
+            out = run([*args, "--end-of-options", *revs, "--"], cwd)
     except JournalError:
         if rev == "HEAD" and head(cwd).sha is None:
             return []

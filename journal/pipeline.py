@@ -244,7 +244,12 @@ def _write_fragments(
     )
     group = chosen + [sessions[c] for s in chosen for c in s.subagents if c in sessions]
     first = min(pick.when(s.started or s.ended or "1970-01-01T00:00:00Z") for s in group)
-    commits = run.commits(rev="HEAD", all_branches=True, since=iso(first), with_patch_ids=True)
+    # Commits history replaced stay candidates: a session's output may name one a rewrite took
+    # before any refresh linked it; `remap.carry` moves such links to the successors.
+    replaced = git.existing_commits(run.paths.toplevel, list(run.plan.olds)) if run.plan else []
+    commits = run.commits(
+        rev="HEAD", all_branches=True, since=iso(first), with_patch_ids=True, also=replaced
+    )
     found = attribution.links(run.view, group, commits)
     by_session = link.links_by_session(lk for lk in found if lk.sha)
     on_head = git.reachable(run.paths.toplevel, since=iso(first))

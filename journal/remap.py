@@ -69,10 +69,14 @@ def carry(
     """(links, rewritten records) of a fragment being rebuilt: the fresh links, the previous links
     that still stand, and the previous links carried through `plan` (decisions respected)."""
     records = {r["sha"]: dict(r) for r in (previous or {}).get("rewritten", [])}
-    links = {c["sha"]: dict(c) for c in fresh}
-    # A fresh link can name a rewritten commit too, one still alive on another branch: its
-    # successor, on this branch, carries the same work.
-    known = [*(previous or {}).get("commits", []), *fresh]
+    replaced = plan.olds if plan else {}
+    standing = [c for c in fresh if c["sha"] not in replaced or alive(c["sha"])]
+    links = {c["sha"]: dict(c) for c in standing}
+    # A fresh link can name a replaced commit too: one still alive on another branch, or one the
+    # session's output names or whose files it patched. Its successor carries the same work. A
+    # replaced commit's time proves nothing about its successor, made at another time.
+    gone = [c for c in fresh if c not in standing and c.get("strength") != "time"]
+    known = [*(previous or {}).get("commits", []), *standing, *gone]
     linked = {str(c["sha"]) for c in known}
     for old in known:
         target = _target(plan, old, records, linked)
