@@ -68,7 +68,7 @@ def search(
     conn = store.open_db(local)
     try:
         view = _view(conn, paths, all_branches)
-        semantic = recall_semantic.engine_for(conn, engine)
+        semantic = recall_semantic.engine_for(conn, engine, local)
         return _search(conn, view, terms, query, limit, semantic)
     finally:
         conn.close()
@@ -192,7 +192,7 @@ def _index(paths: git.RepoPaths, config: Config, local: Path) -> int:
             changed += _commits(conn, top, current.sha, tz)
             changed += _work_tree(conn, top, config, current.branch, tz)
             _rekey(conn, local)
-            recall_semantic.index_new(conn)
+            recall_semantic.index_new(conn, local)  # within its budget, else at `recall`
         return changed
     finally:
         conn.close()

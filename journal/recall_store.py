@@ -80,7 +80,7 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def drop(local: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm", "-vectors"):  # -vectors: recall_embed_store
         with contextlib.suppress(FileNotFoundError):
             (local / f"{DB_NAME}{suffix}").unlink()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +18,7 @@ from journal import (
     pipeline,
     recall,
     recall_query,
+    recall_semantic,
     recall_store,
     rewrite,
     rewrite_build,
@@ -276,7 +278,10 @@ def test_reciprocal_rank_fusion_rewards_agreement() -> None:
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
 
 
-def test_without_a_semantic_engine_hybrid_says_so(searchable: GitRepo) -> None:
+def test_without_a_semantic_engine_hybrid_says_so(
+    searchable: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(recall_semantic.MODEL_ENV, str(tmp_path))  # a folder without a model
     paths = git.repo_paths(searchable.path)
     assert [h.kind for h in recall.search(paths, "parser", engine="auto")] == ["commit"]
     with pytest.raises(JournalError, match="no semantic engine is installed"):
