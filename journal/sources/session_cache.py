@@ -29,6 +29,7 @@ class SessionCache:
         self._removed: set[str] = set()
         self._before: dict[str, bytes] = {}  # fingerprints taken before the first change
         self._dirty: set[str] = set()  # to be written
+        self._spilled: set[str] = set()  # new records already written (see `mark`)
 
     @property
     def index(self) -> dict[str, SessionSummary]:
@@ -83,13 +84,23 @@ class SessionCache:
                 self._before[session_id] = fingerprint(record)
 
     def mark(self, session_id: str) -> None:
-        self._dirty.add(session_id)
+        """A new session's record is written at once and leaves memory (a back-fill of gigabytes
+        would otherwise hold every parsed record until `commit`); a known one waits for it."""
+        new = session_id not in self._index.summaries and session_id not in self._before
+        record = self._records.get(session_id)
+        if not (new and self.writable and record is not None):
+            self._dirty.add(session_id)
+            return
+        self._index.set(record, store(self.local_dir, record))
+        self._spilled.add(session_id)
+        self._dirty.discard(session_id)
+        del self._records[session_id]
 
     def commit(self) -> set[str]:
         """Write what was marked, drop what was removed, save the index; the ids whose record
         changed."""
         assert self.writable, "a read-only session cache was changed"
-        changed = set()
+        changed = self._spilled - self._removed
         for sid in sorted(self._dirty - self._removed):
             record = self._records.get(sid)
             if record is not None:
@@ -106,6 +117,7 @@ class SessionCache:
         self._dirty.clear()
         self._removed.clear()
         self._before.clear()
+        self._spilled = set()
         return changed
 
 
