@@ -79,6 +79,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         out += _rebase_rows(figures["rebase"])
     if "history" in figures:
         out += _history_rows(figures["history"])
+    if "memory" in figures:
+        out += _memory_rows(figures["memory"])
     return out
 
 
@@ -174,4 +176,16 @@ def _history_rows(fig: dict[str, Any]) -> list[Row]:
             f" ({_ms(ms[f'{kind}_small'])})",
         )
         for letter, kind, what in (("a", "fast", "stage skipped"), ("b", "full", "full stage"))
+    ]
+
+
+def _memory_rows(fig: dict[str, Any]) -> list[Row]:
+    return [
+        (
+            "6",
+            f"back-fill peak RSS: first ingest of a {fig['set_mb']:,} MB set ({fig['files']} logs,"
+            f" largest {fig['largest_log_mb']} MB; {fig['backfill_mb_s']} MB/s)",
+            f"{fig['peak_rss_mb']} MB",
+            f"the same interpreter with the same imports: {fig['import_floor_rss_mb']} MB",
+        )
     ]

@@ -31,6 +31,7 @@ def test_the_suite_reports_every_figure_at_tiny_size(tmp_path: Path) -> None:
     _check_ingest(results)
     _check_rebase(results)
     _check_history(results)
+    _check_memory(results)
     _check_table(results)
 
 
@@ -125,6 +126,14 @@ def _check_history(results: dict[str, Any]) -> None:
     assert all(_positive(value) for value in fig["ratios"].values())
 
 
+def _check_memory(results: dict[str, Any]) -> None:
+    fig, size = results["figures"]["memory"], results["size"]
+    assert fig["set_mb"] >= size["memory_mb"]
+    assert fig["mb_read"] >= fig["set_mb"] * 0.9  # the back-fill read the whole set
+    assert fig["sessions"] > 0
+    assert fig["peak_rss_mb"] >= fig["import_floor_rss_mb"] > 0
+
+
 def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -> None:
     repo = tmp_path / "history"
     repo.mkdir()
@@ -142,7 +151,7 @@ def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -
 
 def _check_table(results: dict[str, Any]) -> None:
     ids = [row[0] for row in results["table"]]
-    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b", "5a", "5b"]
+    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b", "5a", "5b", "6"]
     machine = results["machine"]
     assert machine["nproc"] >= 1
     assert machine["git"] != "unknown"
