@@ -20,12 +20,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from journal import recall_store as store
+
+if TYPE_CHECKING:  # numpy is imported where vectors are touched: the stage's check stays cheap
+    import numpy as np
+    import numpy.typing as npt
 
 FILE_NAME = store.DB_NAME + "-vectors"
 MAGIC = 0x31434556414A  # "AJVEC1"
@@ -103,11 +104,13 @@ def bump(conn: sqlite3.Connection) -> None:
 
 # -- the matrix file ------------------------------------------------------------------------------
 
-Matrix = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
+Matrix = tuple["npt.NDArray[np.int64]", "npt.NDArray[np.float32]"]
 
 
 def matrix(conn: sqlite3.Connection, local: Path) -> Matrix:
     """(rowids, unit rows) of every vector, from the file when it is of this generation."""
+    import numpy as np
+
     generation = int(store.get_meta(conn, "vectors") or 0)
     path = local / FILE_NAME
     found = _read(path, generation)
@@ -123,6 +126,8 @@ def matrix(conn: sqlite3.Connection, local: Path) -> Matrix:
 
 
 def _read(path: Path, generation: int) -> Matrix | None:
+    import numpy as np
+
     try:
         header = np.fromfile(path, dtype="<i8", count=_HEADER)
     except (FileNotFoundError, ValueError):
@@ -143,6 +148,8 @@ def _read(path: Path, generation: int) -> Matrix | None:
 def _write(
     path: Path, generation: int, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]
 ) -> None:
+    import numpy as np
+
     header = np.array([MAGIC, generation, len(ids), vectors.shape[1]], dtype="<i8")
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with partial.open("wb") as handle:

