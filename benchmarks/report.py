@@ -81,6 +81,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         out += _history_rows(figures["history"])
     if "memory" in figures:
         out += _memory_rows(figures["memory"])
+    if "render" in figures:
+        out += _render_rows(figures["render"])
     return out
 
 
@@ -187,5 +189,19 @@ def _memory_rows(fig: dict[str, Any]) -> list[Row]:
             f" largest {fig['largest_log_mb']} MB; {fig['backfill_mb_s']} MB/s)",
             f"{fig['peak_rss_mb']} MB",
             f"the same interpreter with the same imports: {fig['import_floor_rss_mb']} MB",
+        )
+    ]
+
+
+def _render_rows(fig: dict[str, Any]) -> list[Row]:
+    ms = fig["ms"]
+    return [
+        (
+            "7",
+            f"`ai-journal render --all`: {fig['journals']} journals, {fig['days']} days of agent"
+            f" work, {fig['commits']:,} commits",
+            _ms(ms["render_all"]),
+            f"{fig['render_all/git_log_stat']}× `git log --stat` over the same range"
+            f" ({_ms(ms['git_log_stat'])})",
         )
     ]

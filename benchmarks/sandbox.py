@@ -38,12 +38,13 @@ class Size(NamedTuple):
     runs: int  # runs of the fast-path and rebase figures
     history: int  # commits of the large history (the small one has 1,000)
     memory_mb: float  # the log set whose back-fill's peak memory is measured (deleted after)
+    render_days: int  # calendar days of history re-rendered (one session each working day)
 
 
 SIZES = {
-    "tiny": Size("tiny", 4, 0.25, 4, 1, 3, 1, 3, 2_000, 8),
-    "small": Size("small", 50, 1, 20, 3, 7, 3, 15, 20_000, 200),
-    "large": Size("large", 500, 1, 30, 3, 7, 2, 25, 100_000, 2048),
+    "tiny": Size("tiny", 4, 0.25, 4, 1, 3, 1, 3, 2_000, 8, 14),
+    "small": Size("small", 50, 1, 20, 3, 7, 3, 15, 20_000, 200, 365),
+    "large": Size("large", 500, 1, 30, 3, 7, 2, 25, 100_000, 2048, 365),
 }
 
 
