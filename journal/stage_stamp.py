@@ -127,10 +127,11 @@ def read(path: str) -> dict[str, str] | None:
 
 
 def _write_head(stamp: dict[str, str], head: str) -> None:
-    temp = stamp["path"] + ".head.tmp"
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(f"{stamp['id']} {head}\n")
-    os.replace(temp, stamp["path"] + ".head")
+    """Overwritten in place, not renamed over (a rename cost more than the rest of the check): a
+    torn write leaves a line whose id does not match, and the next stage runs in full."""
+    if head != stamp["head_now"]:
+        with open(stamp["path"] + ".head", "w", encoding="utf-8") as handle:
+            handle.write(f"{stamp['id']} {head}\n")
 
 
 def _same_environment(stamp: dict[str, str]) -> bool:

@@ -32,6 +32,7 @@ def test_the_suite_reports_every_figure_at_tiny_size(tmp_path: Path) -> None:
     _check_rebase(results)
     _check_history(results)
     _check_memory(results)
+    _check_render(results)
     _check_table(results)
 
 
@@ -134,6 +135,13 @@ def _check_memory(results: dict[str, Any]) -> None:
     assert fig["peak_rss_mb"] >= fig["import_floor_rss_mb"] > 0
 
 
+def _check_render(results: dict[str, Any]) -> None:
+    fig = results["figures"]["render"]
+    assert fig["journals"] == fig["days"] > 0  # one journal a day of agent work
+    assert fig["commits"] == 4 * fig["days"]
+    assert _positive(fig["render_all/git_log_stat"])
+
+
 def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -> None:
     repo = tmp_path / "history"
     repo.mkdir()
@@ -151,7 +159,7 @@ def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -
 
 def _check_table(results: dict[str, Any]) -> None:
     ids = [row[0] for row in results["table"]]
-    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b", "5a", "5b", "6"]
+    assert ids == ["1a", "1b", "1c", "1d", "1e", "1f", "2", "3", "4a", "4b", "5a", "5b", "6", "7"]
     machine = results["machine"]
     assert machine["nproc"] >= 1
     assert machine["git"] != "unknown"
