@@ -69,6 +69,7 @@ def main() -> int:
     _install_through_pre_commit(repo)
     _day_one(repo, codex)
     _day_two(repo, codex)
+    _tasks_and_memory(repo)
     _show_journals(repo)
     return 0
 
@@ -198,6 +199,40 @@ def _day_two(repo: GitRepo, codex: CodexHome) -> None:
     )
     session.reply("Added the version; the old test needs updating.", final=True).tokens(2_500)
     repo.commit("Report the version in /health", when=session.clock + timedelta(minutes=4))
+
+
+def _tasks_and_memory(repo: GitRepo) -> None:
+    """A person adds a task and closes it by trailer; then what the next session would be fed."""
+    _say("\n$ ai-journal task add 'Update the /health test for the version'")
+    out = subprocess.run(
+        ["ai-journal", "task", "add", "Update the /health test for the version"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    _say(out.rstrip())
+    task_id = out.split()[1]  # "added t-xxxxxx TITLE"
+    repo.write({"tests/test_health.py": _VERSION_TEST})
+    repo.commit(
+        f"Check the version in the /health test\n\nCloses: {task_id}",
+        when=repo.clock + timedelta(minutes=20),
+    )
+    for command in (
+        ("ai-journal", "render"),  # takes in the trailer of the commit just made
+        ("ai-journal", "tasks", "--all"),
+        ("ai-journal", "next"),
+        ("ai-journal", "recall", "health endpoint version"),
+        ("ai-journal", "context", "--budget", "3000"),
+    ):
+        _say(f"\n$ {' '.join(command)}")
+        _run(repo, *command)
+
+
+_VERSION_TEST = (
+    "from app import health\n\ndef test_health():\n"
+    '    assert health() == {"status": "ok", "version": "1.0"}\n'
+)
 
 
 def _patched_health() -> dict[str, str]:
