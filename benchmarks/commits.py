@@ -38,6 +38,10 @@ VARIANTS = {
     "precommit": "e. ai-journal through pre-commit",
     "precommit_noop": "f. no-op Python hook through pre-commit",
 }
+PREK_VARIANTS = {  # measured when a `prek` executable is on PATH (`pip install prek`)
+    "prek": "g. ai-journal through prek",
+    "prek_noop": "h. no-op Python hook through prek",
+}
 SPACING = 10  # minutes between commits: room for an agent's turn
 JOURNALS, FRAGMENTS = "docs/ai-journal", ".ai-journal/sessions"
 FILES = 40
@@ -88,6 +92,11 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
             "native_live/empty_python (d/b)": ratio(times["native_live"], times["empty_python"]),
             "precommit/precommit_noop (e/f)": ratio(times["precommit"], times["precommit_noop"]),
             "precommit/empty_python (e/b)": ratio(times["precommit"], times["empty_python"]),
+            **(
+                {"prek/prek_noop (g/h)": ratio(times["prek"], times["prek_noop"])}
+                if "prek" in times
+                else {}
+            ),
         },
     }
 
@@ -100,9 +109,12 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
     with FileLock(str(box.cache / "lock")):
         snapshot, _ = precommit.snapshot_checkout(box.cache, env)
         noop, noop_rev = precommit.noop_hook_repo(box.cache, env)
-        variants = {name: Variant(box.new_repo(f"commit-{name}", FILES), env) for name in VARIANTS}
+        names = [*VARIANTS, *(PREK_VARIANTS if precommit.prek() else [])]
+        variants = {name: Variant(box.new_repo(f"commit-{name}", FILES), env) for name in names}
         _empty_python_hook(variants["empty_python"].repo.path)
-        for name in ("native", "native_live", "precommit"):
+        for name in ("native", "native_live", "precommit", "prek"):
+            if name not in variants:
+                continue
             repo = variants[name].repo
             run(["ai-journal", "init", "--hook-repo", snapshot], repo.path, env)
             repo.commit("set up ai-journal")
@@ -114,6 +126,12 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
         consumer.commit("set up pre-commit")
         precommit.install(consumer.path, env, ["pre-commit", "post-commit"])
         precommit.collect_garbage(consumer.path, env)
+        if "prek" in variants:
+            precommit.install_prek(variants["prek"].repo.path, env, precommit_config.HOOK_TYPES)
+            consumer = variants["prek_noop"].repo
+            consumer.write({".pre-commit-config.yaml": precommit.noop_config(noop, noop_rev)})
+            consumer.commit("set up prek")
+            precommit.install_prek(consumer.path, env, ("pre-commit", "post-commit"))
     live = variants["native_live"]
     live.env = box.env(codex_home=box.root / "codex-live")
     live.live = _live_session(box.root / "codex-live", live.repo.path)
@@ -146,6 +164,7 @@ def _check_hooks_ran(name: str, variant: Variant) -> None:
         "native": [],
         "native_live": [JOURNALS, FRAGMENTS],
         "precommit": [],
+        "prek": [],
     }
     for folder in wanted.get(name, []):
         count = variant.repo.git(

@@ -8,7 +8,7 @@ environment built by an earlier run is reused; `pre-commit gc` then drops the on
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from benchmarks.sandbox import CHECKOUT, PYTHON, run
@@ -66,3 +66,17 @@ def collect_garbage(repo: Path, env: Mapping[str, str]) -> None:
 
 def _commit_all(folder: Path, env: Mapping[str, str]) -> str:
     return commit_tree(folder, Path(env["HOME"]))
+
+
+def prek() -> str | None:
+    """The `prek` executable (a pre-commit-compatible hook runner), if one is on PATH."""
+    return shutil.which("prek")
+
+
+def install_prek(repo: Path, env: Mapping[str, str], hook_types: Sequence[str]) -> None:
+    """`prek install` for `hook_types` and the hook environments, in the cache (`PREK_HOME`)."""
+    exe = prek()
+    assert exe is not None
+    types = [arg for hook_type in hook_types for arg in ("-t", hook_type)]
+    run([exe, "install", *types], repo, env)
+    run([exe, "install-hooks"], repo, env)

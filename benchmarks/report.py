@@ -98,7 +98,7 @@ def _ms(stats: dict[str, Any]) -> str:
 
 
 def _commit_rows(fig: dict[str, Any]) -> list[Row]:
-    from benchmarks.commits import VARIANTS
+    from benchmarks.commits import PREK_VARIANTS, VARIANTS
 
     ms, r = fig["ms_per_commit"], fig["ratios"]
     base = ms["empty_python"]["median_ms"]
@@ -108,9 +108,12 @@ def _commit_rows(fig: dict[str, Any]) -> list[Row]:
         "precommit": (
             f"{r['precommit/precommit_noop (e/f)']}× f; {r['precommit/empty_python (e/b)']}× b"
         ),
+        "prek": f"{r.get('prek/prek_noop (g/h)')}× h",
     }
     out: list[Row] = []
-    for name, label in VARIANTS.items():
+    for name, label in {**VARIANTS, **PREK_VARIANTS}.items():
+        if name not in ms:
+            continue
         default = f"{ms[name]['median_ms'] / base:.2f}× b" if name != "empty_python" else "—"
         out.append(
             (

@@ -106,10 +106,11 @@ class Sandbox:
         base = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("GIT_", "PRE_COMMIT", "CODEX_", "PYTHON", "VIRTUAL_ENV"))
+            if not k.startswith(("GIT_", "PRE_COMMIT", "PREK", "CODEX_", "PYTHON", "VIRTUAL_ENV"))
         }
         base.update(isolated_git_env(self.home))
         base["PRE_COMMIT_HOME"] = str(self.cache / "pre-commit")
+        base["PREK_HOME"] = str(self.cache / "prek")
         base["CODEX_HOME"] = str(codex_home or self.root / "codex-empty")
         base["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{base.get('PATH', '')}"
         base.update(extra)
