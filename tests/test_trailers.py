@@ -141,3 +141,18 @@ def test_a_dropped_commit_stays_as_evidence() -> None:
     _task(doc, TASK)["evidence"] = {"commits": ["c" * 40]}
     assert trailers.remap_evidence(doc, lambda sha: None) == 0
     assert _task(doc, TASK)["evidence"] == {"commits": ["c" * 40]}
+
+
+def test_a_closing_commit_dated_before_the_task_still_closes_it(repo: GitRepo) -> None:
+    repo.commit("base")
+    close = repo.commit(f"Finish\n\nCloses: {TASK}")  # 09:02, the task was made at 10:00
+    doc = project_state.empty(None)
+    task: dict[str, object] = {"id": TASK, "title": TASK, "evidence": {}}
+    tasks.transition(task, "open", at="2026-02-23T10:00:00Z", branch="main", commit=None, by="Ada")
+    doc["tasks"].append(task)
+
+    trailers.apply(doc, trailers.read(repo.path, ["HEAD"], []), "main")
+
+    assert tasks.current_status(task) == "done"
+    assert task["transitions"][-1]["at"] == "2026-02-23T10:00:01Z"
+    assert task["transitions"][-1]["commit"] == close
