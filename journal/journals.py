@@ -25,8 +25,10 @@ def write_days(
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
     local = state.local_dir(run.paths.common_dir)
     env = None
+    # One `git log` for every day: a query per day walked back from HEAD to that day each time.
+    history = _commits_since(run, min(days)) if len(days) > 1 else None
     for when in sorted(days):
-        context = context_of(run, when, fragments, pending, pending_links)
+        context = context_of(run, when, fragments, pending, pending_links, history)
         if not has_agent_work(context) and not journal_path(run, when).exists():
             continue  # a day of human commits only gets no journal (and the hook no jinja2 import)
         env = env or render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
@@ -41,6 +43,14 @@ def has_agent_work(context: dict[str, Any]) -> bool:
     a task changed that day."""
     commits = [*context["commits"], *([context["pending"]] if context["pending"] else [])]
     return bool(context["sessions"] or context["tasks"]) or any(c["sessions"] for c in commits)
+
+
+def _commits_since(run: Run, when: date) -> list[git.CommitInfo]:
+    """HEAD's commits from the start of `when` on. A commit belongs to the day of its author
+    date, which a rebase keeps while it moves the committer date later: select by committer date
+    from the day's start, then filter by author day."""
+    start = datetime.combine(when, datetime.min.time(), run.tz)
+    return run.commits(rev="HEAD", since=iso(start))
 
 
 def journal_path(run: Run, when: date) -> Path:
@@ -72,13 +82,11 @@ def context_of(
     fragments: list[dict[str, Any]],
     pending: git.CommitInfo | None,
     pending_links: list[dict[str, str]],
+    history: list[git.CommitInfo] | None = None,
 ) -> dict[str, Any]:
-    start = datetime.combine(when, datetime.min.time(), run.tz)
-    # A commit belongs to the day of its author date, which a rebase keeps while it moves the
-    # committer date later: select by committer date from the day's start, filter by author day.
-    commits = [
-        c for c in run.commits(rev="HEAD", since=iso(start)) if day.commit_day(c, run.tz) == when
-    ]
+    """`history`: HEAD's commits since the start of `when` or earlier, when already read."""
+    found = _commits_since(run, when) if history is None else history
+    commits = [c for c in found if day.commit_day(c, run.tz) == when]
     on_day = [f for f in fragments if when in day.fragment_days(f, run.tz)]
     if pending is not None and day.commit_day(pending, run.tz) != when:
         pending, pending_links = None, []
