@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from journal import attribution, day, fragment, git, pick, render, state
 from journal.pipeline_types import Loader
@@ -25,10 +25,11 @@ def write_days(
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
     local = state.local_dir(run.paths.common_dir)
     env = None
-    # One `git log` for every day: a query per day walked back from HEAD to that day each time.
-    history = _commits_since(run, min(days)) if len(days) > 1 else None
+    # One `git log` and one pass over the fragments for every day: per day, each query walked
+    # back from HEAD to that day, and each day looked at every fragment (quadratic over a year).
+    by_day = DayIndex.of(run, _commits_since(run, min(days)), fragments)
     for when in sorted(days):
-        context = context_of(run, when, fragments, pending, pending_links, history)
+        context = context_of(run, when, fragments, pending, pending_links, by_day)
         if not has_agent_work(context) and not journal_path(run, when).exists():
             continue  # a day of human commits only gets no journal (and the hook no jinja2 import)
         env = env or render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
@@ -43,6 +44,26 @@ def has_agent_work(context: dict[str, Any]) -> bool:
     a task changed that day."""
     commits = [*context["commits"], *([context["pending"]] if context["pending"] else [])]
     return bool(context["sessions"] or context["tasks"]) or any(c["sessions"] for c in commits)
+
+
+class DayIndex(NamedTuple):
+    """Commits by the local day of their author date, fragments by each day they cover."""
+
+    commits: dict[date, list[git.CommitInfo]]
+    fragments: dict[date, list[dict[str, Any]]]
+
+    @classmethod
+    def of(
+        cls, run: Run, commits: list[git.CommitInfo], fragments: list[dict[str, Any]]
+    ) -> DayIndex:
+        by_commit: dict[date, list[git.CommitInfo]] = {}
+        for commit in commits:
+            by_commit.setdefault(day.commit_day(commit, run.tz), []).append(commit)
+        by_fragment: dict[date, list[dict[str, Any]]] = {}
+        for doc in fragments:
+            for when in day.fragment_days(doc, run.tz):
+                by_fragment.setdefault(when, []).append(doc)
+        return cls(by_commit, by_fragment)
 
 
 def _commits_since(run: Run, when: date) -> list[git.CommitInfo]:
@@ -82,12 +103,11 @@ def context_of(
     fragments: list[dict[str, Any]],
     pending: git.CommitInfo | None,
     pending_links: list[dict[str, str]],
-    history: list[git.CommitInfo] | None = None,
+    by_day: DayIndex | None = None,
 ) -> dict[str, Any]:
-    """`history`: HEAD's commits since the start of `when` or earlier, when already read."""
-    found = _commits_since(run, when) if history is None else history
-    commits = [c for c in found if day.commit_day(c, run.tz) == when]
-    on_day = [f for f in fragments if when in day.fragment_days(f, run.tz)]
+    """`by_day`: the commits and fragments of `when` (and of other days), when already sorted."""
+    by_day = by_day or DayIndex.of(run, _commits_since(run, when), fragments)
+    commits, on_day = by_day.commits.get(when, []), by_day.fragments.get(when, [])
     if pending is not None and day.commit_day(pending, run.tz) != when:
         pending, pending_links = None, []
     branch = run.branch
