@@ -43,7 +43,7 @@ STAGE_BUDGET_S = 0.2
 CHUNK = 64  # documents embedded per batch of writes
 # Below this cosine a document is not near the query at all (unrelated sentences score about 0 to
 # 0.15 with this model, paraphrases 0.3 to 0.6): it does not enter the fusion.
-MIN_SIMILARITY = 0.2
+MIN_SIMILARITY = 0.3
 
 _encoders: dict[Path, Encoder] = {}
 
