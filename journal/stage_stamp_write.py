@@ -97,8 +97,8 @@ def _save(paths: git.RepoPaths, config: Config, logs: list[str], result: Refresh
     if any(ch in value for value in header.values() for ch in "\t\n"):
         return  # a path no line format can hold: no stamp, every stage runs in full
     path = stamp_path(common, git_dir)
-    state.write_atomic(Path(path), text)
-    state.write_atomic(Path(path + ".head"), f"{header['id']} {head}\n")
+    _write(path, text)
+    _write(path + ".head", f"{header['id']} {head}\n")
 
 
 def latest_activity(summaries: Iterable[SessionSummary]) -> float:
@@ -151,6 +151,15 @@ def _repo_inputs(top: str, config: Config, local: str, common: str) -> list[str]
 
 def _line(path: str) -> str:
     return f"{signature(path)}\t{path}"
+
+
+def _write(path: str, text: str) -> None:
+    """Replaced whole, without fsync: a stamp lost in a crash only costs a full run, and one that
+    outlives the run after it no longer matches the files that run wrote."""
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temp, path)
 
 
 def _remove(path: str) -> None:
