@@ -4,7 +4,7 @@ without it carry the same tracked files, and the quiet ones are skipped."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -112,8 +112,6 @@ def test_a_new_log_file_or_an_edited_journal_means_a_full_run(
     st.integers(min_value=0, max_value=4_000_000_000),
 )
 def test_git_dates_parse_to_their_epoch(form: str, epoch: int) -> None:
-    from datetime import UTC
-
     moment = datetime.fromtimestamp(epoch, UTC)
     offset = {"Z": 0, "+02:00": 7200, "-0500": -18000, "+0000": 0}
     suffix = next((s for s in offset if form.endswith(s)), "")
@@ -125,3 +123,10 @@ def test_git_dates_parse_to_their_epoch(form: str, epoch: int) -> None:
 def test_unknown_date_forms_mean_a_full_run() -> None:
     for text in ("yesterday", "Mon, 23 Feb 2026 09:00:00 +0000", "2026-02-23T09:00:00"):
         assert stage_stamp._parse_date(text, 0.0) is None
+
+
+def test_the_commit_day_follows_the_configured_zone() -> None:
+    stamp = {"tz": "America/New_York", "toplevel": "/r", "journal_dir": "docs/ai-journal"}
+    early = datetime(2026, 2, 23, 3, 0, tzinfo=UTC).timestamp()  # 22:00 the day before there
+    assert stage_stamp.journal_file(stamp, early) == "/r/docs/ai-journal/2026-02-22.md"
+    assert stage_stamp.journal_file({**stamp, "tz": "UTC"}, early).endswith("2026-02-23.md")
