@@ -6,6 +6,9 @@ typing: it finds the git dir, reads HEAD, the branch ref and the new commit's lo
 and writes the same event shape as `journal.events.append`. During a rebase, cherry-pick or revert
 the event says so (the final post-rewrite is what counts). Anything unusual (packed objects, an
 unknown ref storage, an environment that redirects git) makes it step aside: the full hook runs.
+
+The native shim (`hooks/shim.sh`) writes the post-commit line itself in sh, byte for byte this
+module's, and comes here only for what it cannot escape or check (`tests/test_shim_event.py`).
 """
 
 from __future__ import annotations
