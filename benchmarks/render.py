@@ -3,8 +3,10 @@
 A seeded repository of `Size.render_days` days (four commits each working day, made by
 `git fast-import`) and one agent session a working day, in the repository, patching the file the
 day's first commit changes. `ai-journal import` builds the fragments and journals once; then
-`ai-journal render --all` (every session's fragment rebuilt, every day rendered again) is timed in
-turns with `git log --stat` from the first day on.
+`ai-journal render --all` (every session's fragment rebuilt, every day rendered again) and
+`ai-journal render --all-days` (every day rendered again from the fragments, as after a template or
+configuration change) are timed in turns with `git log --stat` from the first day on, and with a
+Python importing what the renderer imports (the floor of any renderer in this process model).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.rollouts import Corpus, start_session
-from benchmarks.sandbox import Sandbox, Size, interleaved, ratio, run, timed
+from benchmarks.sandbox import PYTHON, Sandbox, Size, interleaved, ratio, run, timed
 from testing.git_repo import BASE_TIME
 
 FILES = 40
+# what `render` imports before it renders anything: the command line, the pipeline, the templates
+IMPORTS = "import journal.cli, journal.pipeline, journal.journals, jinja2, frontmatter, yaml"
 PER_DAY = 4
 SEED = 365
 
@@ -92,22 +96,35 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
     run(["git", "checkout", "-q", "-f", "main"], repo, env)
     _sessions(home, repo, days)
     run(["ai-journal", "import"], repo, env)
-    journals = sorted((repo / "docs" / "ai-journal").glob("20*.md"))
+    run(["ai-journal", "render", "--all"], repo, env)  # settles what import left pending
+    journals = _journals(repo)
     if len(journals) < len(days):
         raise RuntimeError(f"{len(journals)} journals for {len(days)} days of agent work")
     since = f"--since={days[0].isoformat()}"
     times = interleaved(
         {
             "render_all": lambda: timed(lambda: run(["ai-journal", "render", "--all"], repo, env)),
+            "render_all_days": lambda: timed(
+                lambda: run(["ai-journal", "render", "--all-days"], repo, env)
+            ),
+            "import_floor": lambda: timed(lambda: run([PYTHON, "-c", IMPORTS], repo, env)),
             "git_log_stat": lambda: timed(lambda: run(["git", "log", "--stat", since], repo, env)),
         },
         warmup=1,
         runs=max(3, size.runs // 5),
     )
+    if _journals(repo) != journals:  # every render must rewrite the same files, byte for byte
+        raise RuntimeError("re-rendering changed the journals")
     return {
         "days": len(days),
         "commits": len(days) * PER_DAY,
         "journals": len(journals),
         "ms": {name: s.as_dict() for name, s in times.items()},
         "render_all/git_log_stat": ratio(times["render_all"], times["git_log_stat"]),
+        "render_all_days/git_log_stat": ratio(times["render_all_days"], times["git_log_stat"]),
+        "import_floor/git_log_stat": ratio(times["import_floor"], times["git_log_stat"]),
     }
+
+
+def _journals(repo: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((repo / "docs" / "ai-journal").glob("20*.md"))}

@@ -206,5 +206,12 @@ def _render_rows(fig: dict[str, Any]) -> list[Row]:
             _ms(ms["render_all"]),
             f"{fig['render_all/git_log_stat']}× `git log --stat` over the same range"
             f" ({_ms(ms['git_log_stat'])})",
-        )
+        ),
+        (
+            "7b",
+            "`ai-journal render --all-days`: every day again from the fragments",
+            _ms(ms["render_all_days"]),
+            f"{fig['render_all_days/git_log_stat']}× `git log --stat`; importing the renderer's"
+            f" modules alone: {_ms(ms['import_floor'])}, {fig['import_floor/git_log_stat']}×",
+        ),
     ]

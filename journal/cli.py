@@ -164,9 +164,17 @@ def import_cmd() -> None:
 @click.option("--since", "since_ref", help="Render every day with commits in REF..HEAD.")
 @click.option("--all", "everything", is_flag=True, help="Re-read everything and render every day.")
 @click.option(
+    "--all-days",
+    "all_days",
+    is_flag=True,
+    help="Render every day again from the fragments, without re-reading agent logs.",
+)
+@click.option(
     "--context", is_flag=True, help="Print the template context as JSON instead of writing."
 )
-def render(day: Any, since_ref: str | None, everything: bool, context: bool) -> None:
+def render(
+    day: Any, since_ref: str | None, everything: bool, all_days: bool, context: bool
+) -> None:
     """Re-render journals from the session fragments and git history."""
     from journal import pipeline
     from journal import render as render_mod
@@ -180,6 +188,8 @@ def render(day: Any, since_ref: str | None, everything: bool, context: bool) -> 
         return
     if everything:
         result = pipeline.refresh(repo.paths, repo.config, stage=False, everything=True)
+    elif all_days:
+        result = pipeline.render_all_days(repo.paths, repo.config)
     elif since_ref:
         result = pipeline.render_days(repo.paths, repo.config, _days_since(repo, since_ref))
     else:

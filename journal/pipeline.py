@@ -126,6 +126,15 @@ def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> R
     return run.result
 
 
+def render_all_days(paths: git.RepoPaths, config: Config) -> RefreshResult:
+    """Re-render every day a fragment or a task covers from the fragments in the work tree: what
+    a template or configuration change needs, without re-reading the agent logs (`render --all`)."""
+    run = Run.start(paths, config)
+    with state.locked(state.local_dir(paths.common_dir)):
+        _write_days(run, _all_fragment_days(run) | task_refresh.all_days(run), None, [])
+    return run.result
+
+
 def _write_days(
     run: Run, days: set[date], pending: git.CommitInfo | None, links: list[dict[str, str]]
 ) -> None:

@@ -134,6 +134,8 @@ def _check_render(results: dict[str, Any]) -> None:
     assert fig["journals"] == fig["days"] > 0  # one journal a day of agent work
     assert fig["commits"] == 4 * fig["days"]
     assert _positive(fig["render_all/git_log_stat"])
+    assert _positive(fig["render_all_days/git_log_stat"])
+    assert _positive(fig["import_floor/git_log_stat"])
 
 
 def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -> None:
