@@ -151,13 +151,13 @@ class _Run:
                 f"skipped {skipped_zst} compressed Codex log(s) (.jsonl.zst): install the"
                 " 'zstandard' package (pip install 'ai-journal[zstd]') to read them"
             )
-        present = {str(job.log.path) for job in jobs}
+        present = {job.log.file for job in jobs}
         self.cursors.files = {k: c for k, c in self.cursors.files.items() if k in present}
 
     def _execute(self, job: Job) -> None:
-        path, cursor = job.log.path, job.cursor
         if job.action == "skip":
             return
+        path, cursor = job.log.path, job.cursor
         self.result.files_parsed += 1
         self.result.bytes_read += job.cost
         if job.action == "scan" and cursor is not None:

@@ -16,6 +16,7 @@ back (a crash, a deleted file, an older version of the tool) is summarised again
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import orjson
@@ -26,6 +27,7 @@ from journal.sources.summary import SessionSummary, summarize
 SESSIONS_DIR = "sessions"
 INDEX_FILE = "session-index.json"
 INDEX_VERSION = 1
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z._-]*")  # file_name keeps it as it is
 
 Stamp = tuple[int, int]  # size and mtime_ns of a cache file
 
@@ -74,6 +76,8 @@ def fingerprint(session: Session) -> bytes:
 
 
 def file_name(session_id: str) -> str:
+    if _PLAIN_ID.fullmatch(session_id):  # the usual UUID: nothing to replace
+        return f"{session_id}.json"
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in session_id).lstrip(".")
     return f"{safe or '_'}.json"
 

@@ -59,13 +59,17 @@ def load(local: Path) -> CursorStore:
         if doc.get("version") != VERSION:
             raise ValueError("version")
         names = {f.name for f in fields(Cursor)}
-        files = {
-            key: Cursor(**{k: v for k, v in value.items() if k in names})
-            for key, value in doc["files"].items()
-        }
+        files = {key: _cursor(value, names) for key, value in doc["files"].items()}
         return CursorStore(files, dict(doc.get("history") or {}))
     except (orjson.JSONDecodeError, ValueError, TypeError, KeyError, AttributeError):
         return CursorStore({}, {}, notice=f"{path}: unreadable, re-reading every agent log")
+
+
+def _cursor(value: dict[str, Any], names: set[str]) -> Cursor:
+    try:
+        return Cursor(**value)  # the usual case: written by this version, no filtering
+    except TypeError:
+        return Cursor(**{k: v for k, v in value.items() if k in names})
 
 
 def save(local: Path, store: CursorStore) -> None:

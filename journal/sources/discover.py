@@ -24,8 +24,12 @@ _SAFE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
 
 
 class LogFile(NamedTuple):
-    path: Path
+    file: str  # the path as listed: a `Path` per log cost more than planning it when unchanged
     kind: Kind
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 def codex_home(config: Config) -> Path | None:
@@ -48,22 +52,24 @@ def codex_home(config: Config) -> Path | None:
 
 def find_logs(home: Path) -> list[LogFile]:
     """Every session log under `home`, sorted by path (so runs are deterministic)."""
-    found: list[LogFile] = []
+    found: list[tuple[str, Kind]] = []
     for folder in (home / SESSIONS, home / ARCHIVED):
         names = _walk(folder)
         plain = {p for p in names if p.endswith(".jsonl")}
         for path in names:
             if path.endswith(".jsonl") and _is_rollout(path):
-                found.append(LogFile(Path(path), "jsonl"))
+                found.append((path, "jsonl"))
             elif path.endswith(".jsonl.zst") and path[:-4] not in plain and _is_rollout(path):
-                found.append(LogFile(Path(path), "zst"))
+                found.append((path, "zst"))
     sessions = home / SESSIONS
     if sessions.is_dir():
         with os.scandir(sessions) as entries:
             for entry in entries:
                 if entry.name.endswith(".json") and entry.is_file() and _UUID.search(entry.name):
-                    found.append(LogFile(Path(entry.path), "g0"))
-    return sorted(found)
+                    found.append((entry.path, "g0"))
+    # Path's order (component by component) on the strings: comparing Paths cost more than the walk
+    found.sort(key=lambda item: (item[0].split(os.sep), item[1]))
+    return [LogFile(path, kind) for path, kind in found]
 
 
 def session_id_from_name(path: Path) -> str:

@@ -36,10 +36,10 @@ class Planner:
 
     def plan(self, log: LogFile) -> Job | None:
         try:
-            st = log.path.stat()
+            st = os.stat(log.file)
         except OSError:
             return None  # vanished between listing and now
-        cursor = self.cursors.files.get(str(log.path)) or self._moved_here(log, st)
+        cursor = self.cursors.files.get(log.file) or self._moved_here(log, st)
         action = cursors.next_action(log.kind, st, cursor)
         sid = cursor.session_id if cursor is not None else None
         lost = sid is not None and sid not in self.cache
@@ -57,10 +57,10 @@ class Planner:
                 (c.device, c.inode, c.kind): k for k, c in self.cursors.files.items()
             }
         key = self._by_identity.get((st.st_dev, st.st_ino, log.kind))
-        if key is None or key == str(log.path) or os.path.exists(key):
+        if key is None or key == log.file or os.path.exists(key):
             return None
         cursor = self.cursors.files.pop(key)
-        cursor.path = str(log.path)
+        cursor.path = log.file
         self.cursors.files[cursor.path] = cursor
         session = self.cache.get(cursor.session_id or "")
         if session is not None and session.source_path == key:
@@ -74,11 +74,11 @@ class Planner:
         return (
             cursor is not None
             and session is not None
-            and session.source_path == str(log.path)
+            and session.source_path == log.file
             and session.reader_state.get("offset") == cursor.offset
         )
 
     def g0_vanished(self, g0: list[Job]) -> bool:
         """A G0 file read before is gone: the G0 set must be read again."""
-        present = {str(job.log.path) for job in g0}
+        present = {job.log.file for job in g0}
         return any(c.kind == "g0" and k not in present for k, c in self.cursors.files.items())

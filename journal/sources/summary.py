@@ -39,10 +39,14 @@ class SessionSummary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SessionSummary:
-        values = {f.name: data[f.name] for f in fields(cls)}
+        values = {name: data[name] for name in _FIELD_NAMES}
         values["cwds"] = tuple(values["cwds"])
         values["subagents"] = tuple(values["subagents"])
         return cls(**values)
+
+
+# computed once: `fields` per record was most of the time spent reading the session index
+_FIELD_NAMES = tuple(f.name for f in fields(SessionSummary))
 
 
 def summarize(session: Session) -> SessionSummary:
