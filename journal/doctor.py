@@ -7,6 +7,7 @@ or hook type fails silently in practice (git just runs nothing), which is why th
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 from importlib import resources
@@ -48,6 +49,10 @@ def checks(paths: git.RepoPaths, config: config_mod.Config | None = None) -> lis
 def _hook_check(path: Path, kind: str | None) -> Check:
     name = f"{path.name} hook"
     if kind == "native":
+        installed, current = _shim_version(path.read_text(errors="replace")), _current_shim()
+        if installed != current:
+            detail = f"{path} is an older ai-journal shim ({installed or 'unversioned'})"
+            return Check(name, False, detail, "run `ai-journal install --native`")
         return Check(name, True, f"ai-journal shim in {path.parent}")
     if kind == "pre-commit":
         return Check(name, True, f"pre-commit's script in {path.parent}")
@@ -55,6 +60,16 @@ def _hook_check(path: Path, kind: str | None) -> Check:
         f"{path} is not installed" if kind is None else f"{path} is neither ours nor pre-commit's"
     )
     return Check(name, False, detail, INSTALL_FIX)
+
+
+def _shim_version(text: str) -> str | None:
+    """`v3` from the shim's `ai-journal-shim v3` line."""
+    found = re.search(rf"{install.SHIM_MARKER} (v\d+)", text)
+    return found.group(1) if found else None
+
+
+def _current_shim() -> str | None:
+    return _shim_version(install.shim_template())
 
 
 def _precommit_config_check(toplevel: Path, kinds: dict[str, str | None]) -> Check:

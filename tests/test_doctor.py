@@ -126,3 +126,17 @@ def test_templates_check(tmp_path: Path) -> None:
     )
     assert doctor.template_dirs()[1] == Path(doctor.__file__).resolve().parents[1] / "templates"
     assert str(doctor.template_dirs()[0]).startswith(str(Path(doctor.__file__).parent))
+
+
+def test_a_shim_from_an_older_release_asks_for_a_reinstall(repo: GitRepo) -> None:
+    paths = git.repo_paths(repo.path)
+    install.install_native(paths)
+    hook = paths.hooks_dir / "post-commit"
+    text = hook.read_text()
+    hook.write_text(text.replace(f"{install.SHIM_MARKER} v", f"{install.SHIM_MARKER} v0", 1))
+    check = _by_name(repo)["post-commit hook"]
+    assert not check.ok
+    assert "older ai-journal shim (v0" in check.detail
+    assert check.fix == "run `ai-journal install --native`"
+    install.install_native(paths)
+    assert _by_name(repo)["post-commit hook"].ok
