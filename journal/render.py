@@ -109,20 +109,24 @@ def render_text(existing: str | None, context: dict[str, Any], env: jinja2.Envir
     return _frontmatter(context, newline) + before + region + (after + newline if after else "")
 
 
+def read_existing(path: Path) -> str | None:
+    """A generated file's current text (None when absent), so the text around its markers stays."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as exc:
+        raise JournalError(
+            f"{path} is not UTF-8 text; fix or remove it, then render again"
+        ) from exc
+
+
 def render_day(
     toplevel: Path, config: Config, context: dict[str, Any], env: jinja2.Environment | None = None
 ) -> RenderResult:
     """Write one day's journal. Pass `env` when rendering several days: templates compile once."""
     path = toplevel / config.journal_dir / f"{context['date']}.md"
-    try:
-        existing: str | None = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        existing = None
-    except UnicodeDecodeError as exc:
-        raise JournalError(
-            f"{path} is not UTF-8 text; fix or remove it, then render again"
-        ) from exc
-    text = render_text(existing, context, env or environment(toplevel))
+    text = render_text(read_existing(path), context, env or environment(toplevel))
     return RenderResult(path, write_atomic(path, text))
 
 

@@ -87,16 +87,9 @@ def write_overview(
     if not has_graph(doc):
         return None
     path = toplevel / config.journal_dir / OVERVIEW_NAME
-    try:
-        existing: str | None = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        existing = None
-    except UnicodeDecodeError as exc:
-        raise JournalError(
-            f"{path} is not UTF-8 text; fix or remove it, then render again"
-        ) from exc
     region = render_overview(overview_context(doc, view, web), env)
-    return render.RenderResult(path, write_atomic(path, render.replace_region(existing, region)))
+    text = render.replace_region(render.read_existing(path), region)
+    return render.RenderResult(path, write_atomic(path, text))
 
 
 # --- grouping ---------------------------------------------------------------------------------
