@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import commits, history, ingest, memory, rebase, render, report
+from benchmarks import commits, history, ingest, memory, rebase, reconcile, render, report
 from benchmarks.sandbox import CHECKOUT, DEFAULT_CACHE, SIZES, Sandbox, Size, sandbox
 
 FIGURES: dict[str, Callable[[Sandbox, Size], dict[str, Any]]] = {
@@ -21,6 +21,7 @@ FIGURES: dict[str, Callable[[Sandbox, Size], dict[str, Any]]] = {
     "history": history.run_figure,
     "memory": memory.run_figure,
     "render": render.run_figure,
+    "reconcile": reconcile.run_figure,
 }
 
 

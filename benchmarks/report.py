@@ -83,6 +83,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         out += _memory_rows(figures["memory"])
     if "render" in figures:
         out += _render_rows(figures["render"])
+    if "reconcile" in figures:
+        out += _reconcile_rows(figures["reconcile"])
     return out
 
 
@@ -149,7 +151,7 @@ def _ingest_rows(fig: dict[str, Any]) -> list[Row]:
 
 
 def _rebase_rows(fig: dict[str, Any]) -> list[Row]:
-    fast, rebase = fig["fast_path"], fig["rebase"]
+    fast, rebase, pc = fig["fast_path"], fig["rebase"], fig["rebase_precommit"]
     picks = rebase["picks"]
     return [
         (
@@ -160,12 +162,25 @@ def _rebase_rows(fig: dict[str, Any]) -> list[Row]:
             f" ({_ms(fast['ms']['empty_python'])})",
         ),
         (
+            "4a'",
+            "the native shim's post-commit during a rebase (the same line, written in sh)",
+            _ms(fast["ms"]["native_shim"]),
+            f"{fast['native_shim/empty_python']}× an empty Python hook",
+        ),
+        (
             "4b",
             f"{picks}-commit `git rebase --force-rebase`, ai-journal native hooks",
             _ms(rebase["ms"]["ai_journal_native"]),
             f"{rebase['ai_journal_native/empty_python_hooks']}× empty Python hooks"
             f" ({_ms(rebase['ms']['empty_python_hooks'])}); no hooks:"
             f" {_ms(rebase['ms']['no_hooks'])}",
+        ),
+        (
+            "4c",
+            f"{pc['picks']}-commit `git rebase --force-rebase`, ai-journal through pre-commit",
+            _ms(pc["ms"]["ai_journal_precommit"]),
+            f"{pc['ai_journal_precommit/empty_python_hooks']}× empty Python hooks"
+            f" ({_ms(pc['ms']['empty_python_hooks'])})",
         ),
     ]
 
@@ -214,4 +229,17 @@ def _render_rows(fig: dict[str, Any]) -> list[Row]:
             f"{fig['render_all_days/git_log_stat']}× `git log --stat`; importing the renderer's"
             f" modules alone: {_ms(ms['import_floor'])}, {fig['import_floor/git_log_stat']}×",
         ),
+    ]
+
+
+def _reconcile_rows(fig: dict[str, Any]) -> list[Row]:
+    ms = fig["ms"]
+    return [
+        (
+            "8",
+            f"`ai-journal reconcile --yes` after a {fig['commits']:,}-commit"
+            f" `git rebase --force-rebase --root` ({fig['journals']} journals remapped)",
+            _ms(ms["reconcile"]),
+            f"{fig['reconcile/rebase']}× the rebase, native hooks ({_ms(ms['rebase'])})",
+        )
     ]

@@ -19,6 +19,7 @@ import pytest
 
 from benchmarks import history
 from benchmarks import rebase as rebase_module
+from benchmarks import reconcile as reconcile_module
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.e2e  # builds pre-commit hook environments on a fresh machine
@@ -33,6 +34,7 @@ def test_the_suite_reports_every_figure_at_tiny_size(tmp_path: Path) -> None:
     _check_history(results)
     _check_memory(results)
     _check_render(results)
+    _check_reconcile(results)
     _check_table(results)
 
 
@@ -105,12 +107,17 @@ def _check_rebase(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["rebase"], results["size"]
     fast, rebase = fig["fast_path"], fig["rebase"]
     assert all(_stats_ok(s, size["runs"]) for s in fast["ms"].values())
-    assert set(fast["ms"]) == {"ai_journal", "empty_python"}
+    assert set(fast["ms"]) == {"ai_journal", "native_shim", "empty_python"}
     assert _positive(fast["ai_journal/empty_python"])
+    assert _positive(fast["native_shim/empty_python"])
     assert rebase["picks"] == rebase_module.PICKS
     assert set(rebase["ms"]) == {"no_hooks", "empty_python_hooks", "ai_journal_native"}
     assert all(_stats_ok(s, size["runs"]) for s in rebase["ms"].values())
     assert _positive(rebase["ai_journal_native/empty_python_hooks"])
+    through = fig["rebase_precommit"]
+    assert through["picks"] == 5
+    assert set(through["ms"]) == {"ai_journal_precommit", "empty_python_hooks"}
+    assert _positive(through["ai_journal_precommit/empty_python_hooks"])
 
 
 def _check_history(results: dict[str, Any]) -> None:
@@ -136,6 +143,14 @@ def _check_render(results: dict[str, Any]) -> None:
     assert _positive(fig["render_all/git_log_stat"])
     assert _positive(fig["render_all_days/git_log_stat"])
     assert _positive(fig["import_floor/git_log_stat"])
+
+
+def _check_reconcile(results: dict[str, Any]) -> None:
+    fig = results["figures"]["reconcile"]
+    assert fig["commits"] == reconcile_module.COMMITS["tiny"]
+    assert fig["journals"] > 0
+    assert set(fig["ms"]) == {"rebase", "reconcile"}
+    assert _positive(fig["reconcile/rebase"])
 
 
 def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -> None:
@@ -165,11 +180,15 @@ def _check_table(results: dict[str, Any]) -> None:
         "2",
         "3",
         "4a",
+        "4a'",
         "4b",
+        "4c",
         "5a",
         "5b",
         "6",
         "7",
+        "7b",
+        "8",
     ]
     machine = results["machine"]
     assert machine["nproc"] >= 1
