@@ -37,12 +37,30 @@ def stamp(cwd: Path | str, shas: Iterable[str]) -> list[str]:
     """Give each commit without one its id note; the commits stamped."""
     wanted = list(dict.fromkeys(shas))
     carried = ids(cwd, wanted)
-    done = []
-    for sha in wanted:
-        if not carried.get(sha):
+    done = [sha for sha in wanted if not carried.get(sha)]
+    if len(done) > _ONE_BY_ONE:
+        _add_many(cwd, done)
+    else:
+        for sha in done:
             git.run(["notes", f"--ref={REF}", "add", "-m", f"{PREFIX}{sha}", sha], cwd)
-            done.append(sha)
     return done
+
+
+_ONE_BY_ONE = 3  # more notes than this go in one `git fast-import` commit (a process per note
+# costs seconds after a rebase of commits that had none)
+
+
+def _add_many(cwd: Path | str, shas: list[str]) -> None:
+    """One commit on the notes ref adding a note to each of `shas`; fast-import keeps the notes
+    tree's fan-out and refuses to move the ref if someone else moved it meanwhile."""
+    ident = git.run(["var", "GIT_COMMITTER_IDENT"], cwd).strip()
+    parent = git.try_run(["rev-parse", "-q", "--verify", f"{REF}^{{commit}}"], cwd)
+    lines = [f"commit {REF}", f"committer {ident}", "data 0"]
+    lines += [f"from {parent.strip()}"] if parent and parent.strip() else []
+    for sha in shas:
+        note = f"{PREFIX}{sha}\n"
+        lines += [f"N inline {sha}", f"data {len(note.encode())}", note]
+    git.run(["fast-import", "--quiet"], cwd, stdin="\n".join(lines) + "\n")
 
 
 def ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, list[str]]:

@@ -53,3 +53,16 @@ def test_uninstall_takes_the_setting_back(repo: GitRepo) -> None:
     install.install_native(paths)
     install.uninstall(paths)
     assert git.config_get(repo.path, "notes.rewriteRef") is None
+
+
+def test_many_commits_are_stamped_in_one_go_like_one_by_one(repo: GitRepo) -> None:
+    shas = [repo.commit(f"c{i}", {f"f{i}.txt": f"{i}\n"}) for i in range(6)]
+    assert notes.stamp(repo.path, shas[:2]) == shas[:2]  # one by one
+    assert notes.stamp(repo.path, shas) == shas[2:]  # the rest in one fast-import commit
+    assert notes.ids(repo.path, shas) == {sha: [sha] for sha in shas}
+    one = repo.git("notes", f"--ref={notes.REF}", "show", shas[0])
+    many = repo.git("notes", f"--ref={notes.REF}", "show", shas[5])
+    assert (one, many) == (f"{notes.PREFIX}{shas[0]}\n", f"{notes.PREFIX}{shas[5]}\n")
+    assert notes.stamp(repo.path, shas) == []
+    history = repo.git("rev-list", notes.REF).split()
+    assert len(history) == 3  # two `git notes add` commits and the fast-import one on top
