@@ -72,14 +72,14 @@ post_commit_event() {
         line="{\"branch\":$branch,\"hook\":\"post-commit\",\"parents\":$parents,$tail"
     fi
     [ -d "$common/ai-journal" ] || mkdir -p "$common/ai-journal" || return 1
-    opened=
-    # one printf of one short line is one write(2) on an O_APPEND file: lines never interleave;
-    # a write cut short is closed with a newline, as events.py does
+    written=
+    # one printf of one short line is one write(2) on an O_APPEND file: lines never interleave.
+    # A failed write is closed with a newline, as events.py does, and handed to Python, which
+    # writes the line or reports the full disk.
     {
-        opened=1
-        printf '%s\n' "$line" >&9 || printf '\n' >&9
+        if printf '%s\n' "$line" >&9; then written=1; else printf '\n' >&9; fi
     } 9>>"$common/ai-journal/events.jsonl"
-    [ -n "$opened" ]
+    [ -n "$written" ]
 } 2>/dev/null
 
 ai_status=0
