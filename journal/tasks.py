@@ -197,13 +197,19 @@ def _after_last(records: list[dict[str, Any]], at: str) -> str:
     """`at`, or one second after the task's latest transition when `at` is not later: two moves
     within one second must still sort in the order they were made."""
     stamps = [str(r.get("at")) for r in records if isinstance(r, dict) and r.get("at")]
-    if not stamps or at > max(stamps):
+    return after(max(stamps), at) if stamps else at
+
+
+def after(earlier: str, at: str) -> str:
+    """`at` when it sorts after `earlier`, else one second after `earlier` (a time that cannot be
+    read leaves `at` as it is)."""
+    if at > earlier:
         return at
     try:
-        latest = datetime.strptime(max(stamps), TIME_FORMAT).replace(tzinfo=UTC)
+        moment = datetime.strptime(earlier, TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return at
-    return (latest + timedelta(seconds=1)).strftime(TIME_FORMAT)
+    return (moment + timedelta(seconds=1)).strftime(TIME_FORMAT)
 
 
 def format_cycle(cycle: Iterable[str]) -> str:

@@ -24,7 +24,6 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +102,7 @@ def _after_creation(records: list[dict[str, Any]], at: str) -> str:
     """`at`, or a second after the task's creation when the commit's clock says earlier (a commit
     naming a task was written after the task existed; clocks and pinned dates disagree)."""
     created = min((str(r.get("at")) for r in records if r.get("at")), default=None)
-    if created is None or at > created:
-        return at
-    try:
-        moment = datetime.strptime(created, tasks.TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:  # a hand-edited time: the commit's own stands
-        return at
-    return (moment + timedelta(seconds=1)).strftime(tasks.TIME_FORMAT)
+    return tasks.after(created, at) if created else at
 
 
 def remap_evidence(doc: dict[str, Any], resolve: Callable[[str], str | None]) -> int:
