@@ -18,6 +18,7 @@ from typing import Any
 from benchmarks import precommit
 from benchmarks.rollouts import BenchRollout, Corpus, start_session
 from benchmarks.sandbox import (
+    CHECKOUT,
     PYTHON,
     Sandbox,
     Size,
@@ -37,6 +38,7 @@ VARIANTS = {
     "native_live": "d. ai-journal native, live session",
     "precommit": "e. ai-journal through pre-commit",
     "precommit_noop": "f. no-op Python hook through pre-commit",
+    "import_floor": "i. the live stage's import floor (its modules, nothing else)",
 }
 PREK_VARIANTS = {  # measured when a `prek` executable is on PATH (`pip install prek`)
     "prek": "g. ai-journal through prek",
@@ -53,8 +55,11 @@ class Variant:
     env: dict[str, str]
     live: BenchRollout | None = None
     count: int = 0
+    stderr: str = ""
+    modules: list[str] | None = None  # the import floor's: what it imports
 
-    def commit(self) -> float:
+    def commit(self, extra_env: dict[str, str] | None = None) -> float:
+        self.stderr = ""
         self.count += 1
         when = minute(SPACING * self.count)
         target = f"src/mod_{self.count % FILES:02d}.py"
@@ -64,9 +69,9 @@ class Variant:
         if self.live is not None:
             self._agent_works(target)
         args = ["git", "commit", "-q", "-m", f"change {self.count}"]
-        env = {**self.env, **date_env(when)}
+        env = {**self.env, **date_env(when), **(extra_env or {})}
         start = time.perf_counter()
-        run(args, self.repo.path, env)
+        self.stderr = run(args, self.repo.path, env).stderr
         return time.perf_counter() - start
 
     def _agent_works(self, target: str) -> None:
@@ -85,11 +90,17 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
     times = interleaved({n: v.commit for n, v in variants.items()}, size.warmup, size.commits)
     for name, variant in variants.items():
         _check_hooks_ran(name, variant)
+    floor = variants["import_floor"].modules or []
     return {
+        "import_floor_modules": {
+            "count": len(floor),
+            "journal": sum(name.startswith("journal.") for name in floor),
+        },
         "ms_per_commit": {name: s.as_dict() for name, s in times.items()},
         "ratios": {
             "native/empty_python (c/b)": ratio(times["native"], times["empty_python"]),
             "native_live/empty_python (d/b)": ratio(times["native_live"], times["empty_python"]),
+            "native_live/import_floor (d/i)": ratio(times["native_live"], times["import_floor"]),
             "precommit/precommit_noop (e/f)": ratio(times["precommit"], times["precommit_noop"]),
             "precommit/empty_python (e/b)": ratio(times["precommit"], times["empty_python"]),
             **(
@@ -135,7 +146,47 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
     live = variants["native_live"]
     live.env = box.env(codex_home=box.root / "codex-live")
     live.live = _live_session(box.root / "codex-live", live.repo.path)
+    floor = variants["import_floor"]
+    floor.modules = _stage_imports(live)
+    _import_floor_hook(floor.repo.path, floor.modules)
     return variants
+
+
+def _stage_imports(live: Variant) -> list[str]:
+    """The modules one live stage imports, in the order `-X importtime` reports them finished (a
+    module's own imports first), from a commit made outside the timing."""
+    live.commit({"PYTHONPROFILEIMPORTTIME": "1"})
+    names = [
+        line.rsplit("|", 1)[1].strip()
+        for line in live.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    ]
+    modules = [name for name in names if name and name != "imported package"]
+    if not any(name.startswith("journal.") for name in modules):
+        raise RuntimeError(f"no import trace from the live stage: {live.stderr[-500:]!r}")
+    return modules
+
+
+def _import_floor_hook(repo: Path, modules: list[str]) -> None:
+    """A native pre-commit hook started as the shim starts Python, which imports those modules and
+    does nothing else: the floor the live stage's own work is compared with."""
+    listing = repo / ".git" / "hooks" / "floor-modules.txt"
+    listing.write_text("\n".join(modules) + "\n")
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {PYTHON} -S -P -c '{_FLOOR}' {CHECKOUT} {listing}\n")
+    hook.chmod(0o755)
+
+
+_FLOOR = """import importlib, sys
+sys.path.append(sys.argv[1])
+for name in open(sys.argv[2]).read().split():
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+    if name == "site":
+        import site; site.main()
+"""
 
 
 def _empty_python_hook(repo: Path) -> None:

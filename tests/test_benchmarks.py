@@ -73,6 +73,7 @@ def _check_commits(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["commits"], results["size"]
     ms = fig["ms_per_commit"]
     measured = {"no_hooks", "empty_python", "native", "native_live", "precommit", "precommit_noop"}
+    measured |= {"import_floor"}
     assert set(ms) in (measured, measured | {"prek", "prek_noop"})  # prek: when on PATH
     assert all(_stats_ok(s, size["commits"]) for s in ms.values())
     ratios = fig["ratios"]
@@ -82,8 +83,13 @@ def _check_commits(results: dict[str, Any]) -> None:
     assert ratios["precommit/precommit_noop (e/f)"] == round(
         ms["precommit"]["median_ms"] / ms["precommit_noop"]["median_ms"], 2
     )
+    assert ratios["native_live/import_floor (d/i)"] == round(
+        ms["native_live"]["median_ms"] / ms["import_floor"]["median_ms"], 2
+    )
+    floor = fig["import_floor_modules"]
+    assert floor["count"] > floor["journal"] > 10  # the stage's own modules and the libraries
     assert all(_positive(value) for value in ratios.values())
-    assert len(ratios) == (5 if "prek" in ms else 4)
+    assert len(ratios) == (6 if "prek" in ms else 5)
 
 
 def _check_ingest(results: dict[str, Any]) -> None:
