@@ -93,15 +93,17 @@ def build_context(
     tz = ZoneInfo(config.timezone)
     links = list(pending_links) if pending else []
     scope = _Scope(day, tz, config, web, {c.sha: c for c in commits}, links)
-    on_day = sorted(
-        (f for f in fragments if day in fragment_days(f, tz)),
-        key=lambda f: (day_stamps(f, day, tz)[0], f.get("id", "")),
+    spans = [(f, fragment_days(f, tz)) for f in fragments]  # each fragment's days, read once
+    active = sorted(
+        ((f, days) for f, days in spans if day in days),
+        key=lambda pair: (day_stamps(pair[0], day, tz)[0], pair[0].get("id", "")),
     )
+    on_day = [f for f, _ in active]
     day_commits = sorted(
         (c for c in commits if c.sha and commit_day(c, tz) == day),
         key=lambda c: (c.authored, c.committed, c.sha),
     )
-    sessions = [_session(f, scope) for f in on_day]
+    sessions = [_session(f, days, scope) for f, days in active]
     entries = [_commit(c, scope, _links_to(c, fragments)) for c in day_commits]
     by_id = {f.get("id"): f for f in fragments}
     behind = [
@@ -127,12 +129,12 @@ def build_context(
 # --- sessions -------------------------------------------------------------------------------
 
 
-def _session(fragment: dict[str, Any], scope: _Scope) -> dict[str, Any]:
+def _session(fragment: dict[str, Any], days: set[date], scope: _Scope) -> dict[str, Any]:
     return session_entry(
         fragment,
         scope.day,
         scope.tz,
-        days=fragment_days(fragment, scope.tz),
+        days=days,
         max_commands=scope.config.max_commands,
         commits=_session_commits(fragment, scope),
     )

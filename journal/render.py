@@ -15,15 +15,17 @@ Templates: `<toplevel>/.ai-journal/templates/<name>` wins over the built-in one 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from journal.config import Config
 from journal.errors import JournalError
+from journal.front_matter import journal_frontmatter
 from journal.state import write_atomic
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def environment(toplevel: Path, cache_dir: Path | None = None) -> jinja2.Environ
             jinja2.FileSystemLoader(str(builtin_dir())),
         ]
     )
-    env = jinja2.Environment(
+    env = _environment_class()(
         loader=loader,
         autoescape=False,  # Markdown, not HTML: the `md` filter does the escaping that matters
         keep_trailing_newline=True,
@@ -72,9 +74,32 @@ def environment(toplevel: Path, cache_dir: Path | None = None) -> jinja2.Environ
         trim_blocks=True,
         lstrip_blocks=True,
         bytecode_cache=_bytecode_cache(cache_dir) if cache_dir else None,
+        auto_reload=False,  # an environment lives for one command: no stat per `include`
     )
     env.filters.update(FILTERS)
     return env
+
+
+@functools.cache
+def _environment_class() -> type[jinja2.Environment]:
+    import jinja2
+
+    dict_attributes = frozenset(dir(dict))
+
+    class Environment(jinja2.Environment):
+        """`a.b` on a context dict looks the key up first. Jinja tries the attribute first and
+        falls back to the key, raising an AttributeError on every key it reads; for a plain
+        dict the result is the same whenever `b` is not one of dict's own attributes."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute not in dict_attributes:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    return Environment
 
 
 def _bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
@@ -106,7 +131,9 @@ def render_text(existing: str | None, context: dict[str, Any], env: jinja2.Envir
     before, after = _outside_region(body, newline)
     region = f"{BEGIN}\n{render_region(context, env)}\n{END}\n".replace("\n", newline)
     after = after.rstrip("\r\n")
-    return _frontmatter(context, newline) + before + region + (after + newline if after else "")
+    return (
+        journal_frontmatter(context, newline) + before + region + (after + newline if after else "")
+    )
 
 
 def read_existing(path: Path) -> str | None:
@@ -145,20 +172,6 @@ def export_template(toplevel: Path, name: str) -> Path:
     return target
 
 
-def _frontmatter(context: dict[str, Any], newline: str) -> str:
-    import frontmatter
-
-    metadata = {
-        "date": date.fromisoformat(context["date"]),
-        "branches": list(context["branches"]),
-        "commits": [c["sha"] for c in context["commits"]],
-        "sessions": [s["id"] for s in context["sessions"]],
-        "schema": context["schema"],
-    }
-    text = frontmatter.dumps(frontmatter.Post("", **metadata), sort_keys=False)
-    return (text.rstrip("\n") + "\n").replace("\n", newline)
-
-
 def _strip_frontmatter(text: str) -> str:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n") != "---":
@@ -191,6 +204,7 @@ def _uses_crlf(text: str) -> bool:
 
 _INLINE_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_BACKTICKS = re.compile(r"`+")
 _LINE_START = re.compile(r"^(|\d+(?=[.)]))([#+=.)-])")  # headings, rules, list items
 
 
@@ -200,20 +214,26 @@ def md(text: object) -> str:
     Complete code spans are kept as they are (inside one, nothing is markup); everything else
     is escaped."""
     flat = " ".join(str("" if text is None else text).split())
+    if "`" not in flat:  # no code span: the common case, one pass
+        return _LINE_START.sub(r"\1\\\2", _INLINE_SPECIAL.sub(_escape, flat), count=1)
     pieces = _CODE_SPAN.split(flat)  # text, fence, code, text, fence, code, ..., text
     out = []
     for index in range(0, len(pieces), 3):
-        out.append(_INLINE_SPECIAL.sub(lambda m: "\\" + m.group(0), pieces[index]))
+        out.append(_INLINE_SPECIAL.sub(_escape, pieces[index]))
         if index + 2 < len(pieces):
             out.append(pieces[index + 1] + pieces[index + 2] + pieces[index + 1])
     return _LINE_START.sub(r"\1\\\2", "".join(out), count=1)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "\\" + match.group(0)
 
 
 def code(text: object) -> str:
     """An inline code span that holds any text, backticks included, on one line. A word joiner
     after "<" of an HTML comment keeps a quoted marker from being a marker, even to `grep`."""
     flat = " ".join(str(text).split()).replace("<!--", "<\u2060!--")
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0) if "`" in flat else 0
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
