@@ -20,6 +20,7 @@ from typing import Any
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
 # Strings made only of digits and number punctuation may read as an int, float or date.
 _NUMERIC = re.compile(r"[-+.0-9][-+._:0-9eE]*\Z")
+_BASED = re.compile(r"0[bB][01_]+\Z|0[oO][0-7_]+\Z|0[xX][0-9a-fA-F_]+\Z")  # binary, octal, hex
 _WORDS = frozenset(  # YAML 1.1 booleans and nulls, in every case a reader accepts (and more)
     {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf"}
 )
@@ -29,8 +30,7 @@ def is_plain(text: str) -> bool:
     """True when YAML's safe dumper writes `text` as a plain (unquoted) scalar, for certain."""
     if not _PLAIN.match(text) or _NUMERIC.match(text):
         return False
-    lowered = text.lower()
-    return lowered not in _WORDS and not lowered.startswith(("0x", "0b", "0o"))
+    return text.lower() not in _WORDS and not _BASED.match(text)
 
 
 def journal_metadata(context: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,21 @@ TRICKY = "0123456789abcdefxoEOBXyYnNtTrRuUlLsS._/-+:#' \"!&*[]{},|>%@`~=<?\\\té
 NAMES = st.one_of(
     st.text(alphabet=TRICKY, max_size=12),
     st.sampled_from(
-        ["yes", "No", "ON", "off", "null", "~", "1e3", "1.5", "0x1f", "0b101", "2024-01-02"]
+        [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "null",
+            "~",
+            "1e3",
+            "1.5",
+            "0x1f",
+            "0b101",
+            "0b1a",
+            "0xag",
+            "2024-01-02",
+        ]
     ),
     st.text(max_size=8),
     st.from_regex(r"[0-9a-f]{40}", fullmatch=True),
@@ -70,7 +84,7 @@ def test_typical_day_takes_the_direct_path() -> None:
     context = _context(
         date(2026, 2, 23),
         ["main", "fix/config-typos"],
-        ["3f9c2a1d5e6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d"],
+        ["3f9c2a1d5e6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d", "0bade83b3835d05ca8cfe8072010570dea18096a"],
         ["019c8a59-e9dd-71f0-9ae3-4079fe9726a9"],
     )
     assert front_matter._direct(front_matter.journal_metadata(context)) == _dumper_text(context)
