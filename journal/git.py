@@ -496,9 +496,11 @@ class CommitMessage(NamedTuple):
 
 def commit_messages(cwd: Path | str, exclude: Sequence[str] = ()) -> list[CommitMessage]:
     """The full messages of the commits reachable from any local branch or HEAD but from none of
-    `exclude`, newest first, each with the branch it was reached from, from one `git log`."""
+    `exclude` (SHAs that name no object here are ignored), newest first, each with the branch it
+    was reached from, from one `git log`."""
     include = ["--branches", *(["HEAD"] if head(cwd).sha else [])]
     args = ["log", "--source", "--format=%x00%H%x1f%S%x1f%at%x1f%B", "--no-show-signature"]
+    args += ["--ignore-missing"]
     out = run([*args, *include, "--end-of-options", *(f"^{sha}" for sha in exclude), "--"], cwd)
     found: list[CommitMessage] = []
     for chunk in out.split("\0")[1:]:

@@ -99,19 +99,21 @@ def refresh(
         seen.tips = git.tips(paths.toplevel, run.head.sha)
         seen.head = run.head.sha
         checkpoint.save(local, key, seen)
-        _index_recall(run)
+        _index_recall(run, seen.tips)
     return run.result
 
 
-def _index_recall(run: Run) -> None:
-    """The recall index follows what this refresh wrote. It is a local cache that `ai-journal
-    recall` rebuilds, so a failure costs a notice, never the commit."""
+def _index_recall(run: Run, tips: list[str]) -> None:
+    """The recall index gets what this refresh wrote and the new commits (flat in the size of
+    the history; `ai-journal recall` catches up with the rest before it searches). It is a local
+    cache that `recall` rebuilds, so a failure costs a notice, never the commit."""
     import sqlite3
 
-    from journal import recall
+    from journal import recall_index
 
     try:
-        recall.index_incremental(run.paths, run.config)
+        written = recall_index.Written(run.head, tips, run.result.written)
+        recall_index.index_written(run.paths, run.config, written)
     except (OSError, sqlite3.Error) as exc:
         run.result.notices.append(
             f"recall index not updated ({exc}); run `ai-journal recall --reindex`"

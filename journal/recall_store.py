@@ -21,6 +21,7 @@ DB_NAME = "recall.sqlite"
 SCHEMA = 1
 TITLE_WEIGHT = 4.0
 BUSY_TIMEOUT_S = 10.0
+_CHUNK = 500  # values per `IN (…)`: below SQLite's limit on bound parameters
 
 _TABLES = f"""
 CREATE TABLE docs (
@@ -179,6 +180,17 @@ def delete(conn: sqlite3.Connection, doc_ids: Iterable[str]) -> None:
 def doc_ids(conn: sqlite3.Connection, prefix: str) -> set[str]:
     rows = conn.execute("SELECT doc_id FROM docs WHERE doc_id >= ? AND doc_id < ?", _range(prefix))
     return {row[0] for row in rows}
+
+
+def present(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    """Those of `ids` that are indexed (a look-up each in the unique index: no scan)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT doc_id FROM docs WHERE doc_id IN ({marks})", chunk)
+        found.update(row[0] for row in rows)
+    return found
 
 
 def _range(prefix: str) -> tuple[str, str]:

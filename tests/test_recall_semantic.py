@@ -309,3 +309,22 @@ def test_the_stage_imports_no_numpy_when_nothing_is_pending(tiny: Path, repo: Gi
     )
     assert out.stdout.strip() == "False"
     assert _pending(repo) == 0
+
+
+def test_the_stage_leaves_a_long_queue_to_recall_unread(
+    tiny: Path, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recall_semantic, "STAGE_MAX_DOCS", 2)
+    paths, config = git.repo_paths(repo.path), Config()
+    repo.commit("Fix the login page crash", {"a.py": "1\n"})
+    recall.search(paths, "login", engine="hybrid")  # measures the cost: the tiny model fits
+    for n in range(3):
+        repo.commit(f"Cache the parser {n}", {"b.py": f"{n}\n"})
+    recall_semantic._encoders.clear()
+    recall.index_incremental(paths, config)
+    assert (_pending(repo), _vector_count(repo)) == (3, 1)  # more than the stage may read
+    recall.search(paths, "parser", engine="hybrid")
+    repo.commit("Crash in the cache", {"c.py": "1\n"})
+    repo.commit("Login again", {"c.py": "2\n"})
+    recall.index_incremental(paths, config)
+    assert (_pending(repo), _vector_count(repo)) == (0, 6)  # a short one is embedded at once
