@@ -6,15 +6,22 @@ costs about 60 ms to import and is loaded only by functions that need object acc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from journal.errors import JournalError
 
 SEQUENCER_MARKERS = ("rebase-merge", "rebase-apply", "sequencer", "CHERRY_PICK_HEAD", "REVERT_HEAD")
+_T = TypeVar("_T")
+# Inside `refs_frozen()`: answers about HEAD and the worktrees, per (question, directory).
+_frozen: dict[tuple[str, str], object] | None = None
+# sha -> `git patch-id --stable` (None: a merge or an empty commit). A commit's patch, and so its
+# patch-id, is fixed by its SHA, so the answers hold for the whole process.
+_patch_ids: dict[str, str | None] = {}
 
 
 class RepoPaths(NamedTuple):
@@ -132,7 +139,45 @@ def sequencer_active(paths: RepoPaths) -> bool:
     return any((paths.git_dir / marker).exists() for marker in SEQUENCER_MARKERS)
 
 
+@contextlib.contextmanager
+def refs_frozen() -> Iterator[None]:
+    """Within: HEAD, the branch and the worktree list are asked of git once per directory.
+
+    For a run during which they cannot move, such as the pre-commit stage's (git holds the
+    index lock and makes the commit only after the hook; the stage moves no ref but its notes).
+    Outside it, every call asks git."""
+    global _frozen
+    outer = _frozen
+    _frozen = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _frozen = outer
+
+
+def _frozen_answer(question: str, cwd: Path | str | None, ask: Callable[[], _T]) -> _T:
+    if _frozen is None:
+        return ask()
+    key = (question, os.fspath(cwd) if cwd is not None else os.getcwd())
+    if key not in _frozen:
+        _frozen[key] = ask()
+    found: _T = _frozen[key]  # type: ignore[assignment]
+    return found
+
+
 def head(cwd: Path | str | None = None) -> Head:
+    return _frozen_answer("head", cwd, lambda: _head(cwd))
+
+
+def head_sha(cwd: Path | str | None = None) -> str | None:
+    """HEAD's commit, None on an unborn branch (one process, none inside `refs_frozen`)."""
+    if _frozen is not None:
+        return head(cwd).sha
+    sha = try_run(["rev-parse", "--verify", "-q", "HEAD"], cwd)
+    return sha.strip() or None if sha else None
+
+
+def _head(cwd: Path | str | None) -> Head:
     sha = try_run(["rev-parse", "--verify", "-q", "HEAD"], cwd)
     branch = try_run(["symbolic-ref", "-q", "--short", "HEAD"], cwd)
     return Head(sha.strip() if sha else None, branch.strip() if branch else None)
@@ -140,6 +185,10 @@ def head(cwd: Path | str | None = None) -> Head:
 
 def worktrees(cwd: Path | str | None = None) -> list[Path]:
     """The real (symlink-resolved) top directories of every worktree of the repository."""
+    return list(_frozen_answer("worktrees", cwd, lambda: _worktrees(cwd)))
+
+
+def _worktrees(cwd: Path | str | None) -> list[Path]:
     from journal import _gitparse
 
     out = try_run(["worktree", "list", "--porcelain"], cwd) or ""
@@ -193,7 +242,7 @@ def commits(
         else:
             out = run([*args, "--end-of-options", *revs, "--"], cwd)
     except JournalError:
-        if rev == "HEAD" and head(cwd).sha is None:
+        if rev == "HEAD" and head_sha(cwd) is None:
             return []
         raise
     found = _gitparse.parse_log(out)
@@ -204,19 +253,23 @@ def commits(
 
 
 def patch_ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
-    """{sha: `git patch-id --stable`} for many commits through one `log -p | patch-id` pipeline.
+    """{sha: `git patch-id --stable`} for many commits through one `log -p | patch-id` pipeline
+    (none for those this process asked about before).
 
     Merges and empty commits have no patch and are absent from the result.
     """
     from journal import _gitparse
 
-    if not shas:
-        return {}
-    log = ["log", "-p", "--no-walk=unsorted", "--stdin", "--format=commit %H", "--root", "-M"]
-    log += ["--no-relative", "--no-ext-diff", "--no-textconv", "--no-color", "--no-show-signature"]
-    patches = run_bytes(log, cwd, "".join(f"{sha}\n" for sha in shas).encode())
-    out = run_bytes(["patch-id", "--stable"], cwd, patches)
-    return _gitparse.parse_patch_ids(out.decode("ascii", errors="replace"))
+    missing = [sha for sha in dict.fromkeys(shas) if sha not in _patch_ids]
+    if missing:
+        log = ["log", "-p", "--no-walk=unsorted", "--stdin", "--format=commit %H", "--root", "-M"]
+        log += ["--no-relative", "--no-ext-diff", "--no-textconv", "--no-color"]
+        log += ["--no-show-signature"]
+        patches = run_bytes(log, cwd, "".join(f"{sha}\n" for sha in missing).encode())
+        out = run_bytes(["patch-id", "--stable"], cwd, patches)
+        found = _gitparse.parse_patch_ids(out.decode("ascii", errors="replace"))
+        _patch_ids.update((sha, found.get(sha)) for sha in missing)
+    return {sha: known for sha in shas if (known := _patch_ids[sha])}
 
 
 def staged(cwd: Path | str, *, amend: bool = False) -> CommitInfo:
@@ -237,10 +290,8 @@ def staged(cwd: Path | str, *, amend: bool = False) -> CommitInfo:
     if amend:
         parents = run(["rev-parse", "HEAD^@"], cwd).split()
     else:
-        refs = ("HEAD", "MERGE_HEAD")
-        parents = [
-            try_run(["rev-parse", "-q", "--verify", f"{r}^{{commit}}"], cwd) or "" for r in refs
-        ]
+        merge = try_run(["rev-parse", "-q", "--verify", "MERGE_HEAD^{commit}"], cwd)
+        parents = [head_sha(cwd) or "", merge or ""]
     return CommitInfo(
         sha="",
         parents=tuple(p.strip() for p in parents if p.strip()),
@@ -342,7 +393,7 @@ def reachable(
 ) -> set[str]:
     """SHAs of the commits reachable from `rev` (or from any ref and HEAD, with `all_refs`),
     committed since `since`, from one `git rev-list`."""
-    if head(cwd).sha is None and (all_refs or rev == "HEAD"):
+    if head_sha(cwd) is None and (all_refs or rev == "HEAD"):
         return set()
     args = ["rev-list", *([f"--since={since}"] if since else [])]
     args += ["--all", "HEAD", "--"] if all_refs else ["--end-of-options", rev, "--"]
@@ -459,7 +510,7 @@ def last_changed(cwd: Path | str, folder: str, rev: str = "HEAD") -> dict[str, s
     it} for every file under `folder` in the history of `rev`, from one `git log`."""
     from datetime import UTC, datetime
 
-    if head(cwd).sha is None:
+    if head_sha(cwd) is None:
         return {}
     args = ["log", "--no-merges", "--format=%x00%ct", "--name-only", "--no-relative"]
     out = run([*args, "--end-of-options", rev, "--", folder], cwd)
@@ -477,7 +528,7 @@ def staged_paths(cwd: Path | str, folder: str) -> list[str]:
     """Paths under `folder` whose staged content differs from HEAD's (all of them when unborn)."""
     base = (
         ["HEAD"]
-        if head(cwd).sha
+        if head_sha(cwd)
         else [run(["hash-object", "-t", "tree", "--stdin"], cwd, "").strip()]
     )
     out = run(["diff", "--cached", "--name-only", "-z", "--no-relative", *base, "--", folder], cwd)
@@ -498,7 +549,7 @@ def commit_messages(cwd: Path | str, exclude: Sequence[str] = ()) -> list[Commit
     """The full messages of the commits reachable from any local branch or HEAD but from none of
     `exclude` (SHAs that name no object here are ignored), newest first, each with the branch it
     was reached from, from one `git log`."""
-    include = ["--branches", *(["HEAD"] if head(cwd).sha else [])]
+    include = ["--branches", *(["HEAD"] if head_sha(cwd) else [])]
     args = ["log", "--source", "--format=%x00%H%x1f%S%x1f%at%x1f%B", "--no-show-signature"]
     args += ["--ignore-missing"]
     out = run([*args, *include, "--end-of-options", *(f"^{sha}" for sha in exclude), "--"], cwd)

@@ -178,6 +178,11 @@ def pre_commit(paths: git.RepoPaths, local: Path, args: list[str]) -> list[str]:
     """The `ai-journal-stage` hook: refresh fragments and journals and stage them into this commit."""
     if active_sequencer(paths):
         return []  # anything staged now would leak into the later picks
+    with git.refs_frozen():  # HEAD cannot move before the hook ends: ask git once
+        return _stage(paths)
+
+
+def _stage(paths: git.RepoPaths) -> list[str]:
     from journal import config as config_mod
 
     config = config_mod.load(paths.toplevel)

@@ -140,11 +140,15 @@ def test_commits_runs_one_git_process(
         return real_run(args, **kwargs)
 
     monkeypatch.setattr(git.subprocess, "run", counting_run)
+    monkeypatch.setattr(git, "_patch_ids", {})  # other tests made these very commits
     assert len(git.commits(repo.path)) == 5
     assert [args[:2] for args in calls] == [["git", "log"]]
     calls.clear()
-    git.commits(repo.path, with_patch_ids=True)
+    first = git.commits(repo.path, with_patch_ids=True)
     assert [args[1] for args in calls] == ["log", "log", "patch-id"]
+    calls.clear()
+    assert git.commits(repo.path, with_patch_ids=True) == first  # patch-ids are remembered
+    assert [args[1] for args in calls] == ["log"]
 
 
 def test_patch_ids_equal_git_patch_id_stable(repo: GitRepo, history: dict[str, str]) -> None:
@@ -344,3 +348,37 @@ def test_staged_amend_compares_with_heads_parents(repo: GitRepo) -> None:
     assert [f.path for f in amend.files] == ["b.txt", "c.txt"]
     assert amend.parents == (root,)
     assert [f.path for f in git.staged(repo.path).files] == ["c.txt"]
+
+
+def test_refs_frozen_asks_git_about_head_once_per_directory(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting_run(args: list[str], **kwargs: Any) -> Any:
+        calls.append(args)
+        return real_run(args, **kwargs)
+
+    first = repo.commit("first", {"a.txt": "1\n"})
+    monkeypatch.setattr(git.subprocess, "run", counting_run)
+    with git.refs_frozen():
+        assert git.head(repo.path) == git.Head(first, "main")
+        assert git.head_sha(repo.path) == first
+        with git.refs_frozen():  # nested: the same answers
+            assert git.worktrees(repo.path) == git.worktrees(repo.path) == [repo.path.resolve()]
+        asked = len(calls)
+        second = repo.commit("second", {"a.txt": "2\n"})  # what a hook's run never sees
+        del calls[asked:]
+        assert git.head(repo.path).sha == first
+        assert len(git.reachable(repo.path)) == 2  # git itself reads HEAD: it moved
+        assert len(calls) == asked + 1  # only the rev-list
+    assert git.head(repo.path) == git.Head(second, "main")
+    assert git.head_sha(repo.path) == second
+    assert [args[1] for args in calls[:asked]] == ["rev-parse", "symbolic-ref", "worktree"]
+
+
+def test_head_sha_on_an_unborn_branch(repo: GitRepo) -> None:
+    assert git.head_sha(repo.path) is None
+    with git.refs_frozen():
+        assert git.head_sha(repo.path) is None
