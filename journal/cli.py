@@ -170,10 +170,15 @@ def import_cmd() -> None:
     help="Render every day again from the fragments, without re-reading agent logs.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="With --all-days: render days whose inputs and journal are unchanged too.",
+)
+@click.option(
     "--context", is_flag=True, help="Print the template context as JSON instead of writing."
 )
 def render(
-    day: Any, since_ref: str | None, everything: bool, all_days: bool, context: bool
+    day: Any, since_ref: str | None, everything: bool, all_days: bool, force: bool, context: bool
 ) -> None:
     """Re-render journals from the session fragments and git history."""
     from journal import pipeline
@@ -189,7 +194,7 @@ def render(
     if everything:
         result = pipeline.refresh(repo.paths, repo.config, stage=False, everything=True)
     elif all_days:
-        result = pipeline.render_all_days(repo.paths, repo.config)
+        result = pipeline.render_all_days(repo.paths, repo.config, force=force)
     elif since_ref:
         result = pipeline.render_days(repo.paths, repo.config, _days_since(repo, since_ref))
     else:

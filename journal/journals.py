@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from journal import attribution, day, fragment, git, pick, render, state
+from journal import attribution, day, day_digest, fragment, git, pick, render, state
 from journal.pipeline_types import Loader
 from journal.run import FRAGMENT_DIR, Run, iso
 from journal.sources.summary import SessionSummary
@@ -19,24 +19,35 @@ def write_days(
     days: set[date],
     pending: git.CommitInfo | None,
     pending_links: list[dict[str, str]],
+    *,
+    force: bool = False,
 ) -> None:
+    """Render `days`; a day whose inputs and journal file are as its last render left them is
+    skipped (`day_digest`), unless `force`."""
     if not days:
         return
     fragments = fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)
     local = state.local_dir(run.paths.common_dir)
+    digests = day_digest.DayDigests.load(local, render.template_dirs(run.paths.toplevel))
     env = None
     # One `git log` and one pass over the fragments for every day: per day, each query walked
     # back from HEAD to that day, and each day looked at every fragment (quadratic over a year).
     by_day = DayIndex.of(run, _commits_since(run, min(days)), fragments)
     for when in sorted(days):
         context = context_of(run, when, fragments, pending, pending_links, by_day)
-        if not has_agent_work(context) and not journal_path(run, when).exists():
+        path = journal_path(run, when)
+        if not has_agent_work(context) and not path.exists():
             continue  # a day of human commits only gets no journal (and the hook no jinja2 import)
+        run.result.days.append(when)
+        inputs = digests.of_day(context)
+        if not force and digests.fresh(path, inputs):
+            continue
         env = env or render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
         rendered = render.render_day(run.paths.toplevel, run.config, context, env)
-        run.result.days.append(when)
+        digests.record(rendered.path, inputs)
         if rendered.changed:
             run.result.written.append(rendered.path)
+    digests.save()
 
 
 def has_agent_work(context: dict[str, Any]) -> bool:

@@ -128,23 +128,31 @@ def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> R
     return run.result
 
 
-def render_all_days(paths: git.RepoPaths, config: Config) -> RefreshResult:
+def render_all_days(paths: git.RepoPaths, config: Config, *, force: bool = False) -> RefreshResult:
     """Re-render every day a fragment or a task covers from the fragments in the work tree: what
-    a template or configuration change needs, without re-reading the agent logs (`render --all`)."""
+    a template or configuration change needs, without re-reading the agent logs (`render --all`).
+    Days whose inputs and journal are unchanged since their last render are skipped unless `force`
+    (`journal.day_digest`)."""
     run = Run.start(paths, config)
     with state.locked(state.local_dir(paths.common_dir)):
-        _write_days(run, _all_fragment_days(run) | task_refresh.all_days(run), None, [])
+        days = _all_fragment_days(run) | task_refresh.all_days(run)
+        _write_days(run, days, None, [], force=force)
     return run.result
 
 
 def _write_days(
-    run: Run, days: set[date], pending: git.CommitInfo | None, links: list[dict[str, str]]
+    run: Run,
+    days: set[date],
+    pending: git.CommitInfo | None,
+    links: list[dict[str, str]],
+    *,
+    force: bool = False,
 ) -> None:
     """Render `days`, the journals a merge left with one side's generated region and the days
     whose task section moved; then `tasks.md`."""
     stale = merge_journal.stale_days(run.paths.common_dir, run.config.journal_dir)
     prints = task_refresh.DayPrints.of(run)
-    journals.write_days(run, days | stale | prints.moved, pending, links)
+    journals.write_days(run, days | stale | prints.moved, pending, links, force=force)
     task_refresh.write_overview(run)
     prints.save()
     folder = run.config.journal_dir.strip("/")

@@ -55,16 +55,18 @@ def builtin_templates() -> list[str]:
     return sorted(p.name for p in builtin_dir().glob("*.j2"))
 
 
+def template_dirs(toplevel: Path) -> list[Path]:
+    """Where templates are looked up, first match wins: the repository's overrides, built-ins."""
+    return [toplevel / OVERRIDE_DIR, builtin_dir()]
+
+
 def environment(toplevel: Path, cache_dir: Path | None = None) -> jinja2.Environment:
     """Repository overrides first, then the built-in templates. With `cache_dir` (local state),
     compiled templates are kept between runs; jinja2 recompiles any whose source changed."""
     import jinja2
 
     loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader(str(toplevel / OVERRIDE_DIR)),
-            jinja2.FileSystemLoader(str(builtin_dir())),
-        ]
+        [jinja2.FileSystemLoader(str(folder)) for folder in template_dirs(toplevel)]
     )
     env = _environment_class()(
         loader=loader,

@@ -1,0 +1,142 @@
+"""Unchanged days are skipped by `render --all-days`; a template or config change renders them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from journal import cli, day_digest
+from testing.codex_home import CodexHome
+from testing.git_repo import BASE_TIME, GitRepo
+
+DAYS = ("2026-02-23", "2026-02-24")
+
+
+def _worked(repo: GitRepo, codex_home: CodexHome) -> None:
+    """Two days, each with a session that made its commit."""
+    repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
+    for n, word in enumerate(("y", "z")):
+        start = BASE_TIME + timedelta(days=n, minutes=3)
+        session = codex_home.session(repo.path, start, commit=repo.head())
+        session.prompt(f"Make the app say {word}", cwd=str(repo.path))
+        patch = f"*** Begin Patch\n*** Update File: app.py\n@@\n-x\n+{word}\n*** End Patch\n"
+        session.apply_patch(patch).reply(f"It says {word} now.")
+        repo.commit(
+            f"Say {word}", {"app.py": f"{word}\n"}, when=session.clock + timedelta(minutes=1)
+        )
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert cli.main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def _journal(repo: GitRepo, day: str) -> Path:
+    return repo.path / f"docs/ai-journal/{day}.md"
+
+
+def _digest_file(repo: GitRepo) -> Path:
+    return repo.path / ".git" / "ai-journal" / day_digest.DIGEST_FILE
+
+
+def _as_if_written(repo: GitRepo, day: str) -> None:
+    """Record the journal's current bytes as what its last render wrote (the inputs unchanged)."""
+    stored = json.loads(_digest_file(repo).read_text())
+    entry = stored["journals"][str(_journal(repo, day))]
+    entry["file"] = day_digest.file_hash(_journal(repo, day))
+    _digest_file(repo).write_text(json.dumps(stored))
+
+
+@pytest.fixture
+def rendered(
+    repo: GitRepo,
+    codex_home: CodexHome,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> dict[str, str]:
+    """Two days imported and rendered by `render --all-days`: their journals."""
+    _worked(repo, codex_home)
+    monkeypatch.chdir(repo.path)
+    _run(capsys, "import")
+    _run(capsys, "render", "--all-days")
+    return {d: _journal(repo, d).read_text() for d in DAYS}
+
+
+def test_an_unchanged_day_is_skipped_and_force_renders_it(
+    repo: GitRepo, rendered: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    stored = json.loads(_digest_file(repo).read_text())["journals"]
+    assert sorted(stored) == sorted(str(_journal(repo, d)) for d in DAYS)
+    # An edit inside the generated region that the state takes for the last render's output:
+    # only a skipped day keeps it.
+    edited = rendered[DAYS[0]].replace("It says y now.", "Edited inside the region.")
+    _journal(repo, DAYS[0]).write_text(edited)
+    _as_if_written(repo, DAYS[0])
+    assert _run(capsys, "render", "--all-days") == "journals are up to date\n"
+    assert _journal(repo, DAYS[0]).read_text() == edited
+    assert (
+        _run(capsys, "render", "--all-days", "--force") == f"wrote docs/ai-journal/{DAYS[0]}.md\n"
+    )
+    assert _journal(repo, DAYS[0]).read_text() == rendered[DAYS[0]]
+
+
+def test_a_journal_changed_on_disk_is_rendered_again(
+    repo: GitRepo, rendered: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _journal(repo, DAYS[1])
+    path.write_text(rendered[DAYS[1]].replace("It says z now.", "Edited inside the region."))
+    assert _run(capsys, "render", "--all-days") == f"wrote docs/ai-journal/{DAYS[1]}.md\n"
+    assert path.read_text() == rendered[DAYS[1]]
+    path.unlink()
+    assert _run(capsys, "render", "--all-days") == f"wrote docs/ai-journal/{DAYS[1]}.md\n"
+    assert path.read_text() == rendered[DAYS[1]]
+
+
+def test_a_template_change_renders_every_day_again(
+    repo: GitRepo, rendered: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys, "templates", "export", "session.md.j2")
+    override = repo.path / ".ai-journal/templates/session.md.j2"
+    # An exported copy renders the same bytes: every day is rendered, none is written.
+    assert _run(capsys, "render", "--all-days") == "journals are up to date\n"
+    for edit in ("First override of {{ s.short_id }}\n", "Second override of {{ s.id }}\n"):
+        for day in DAYS:
+            _as_if_written(repo, day)  # nothing on disk tells the days apart from the last render
+        override.write_text(edit)
+        out = _run(capsys, "render", "--all-days")
+        assert out.splitlines() == [f"wrote docs/ai-journal/{d}.md" for d in DAYS]
+        for day in DAYS:
+            assert edit.split(" of ")[0] in _journal(repo, day).read_text()
+    override.unlink()  # back to the built-in template
+    assert len(_run(capsys, "render", "--all-days").splitlines()) == len(DAYS)
+    assert {d: _journal(repo, d).read_text() for d in DAYS} == rendered
+
+
+def test_a_config_change_renders_every_day_again(
+    repo: GitRepo, rendered: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for day in DAYS:
+        _as_if_written(repo, day)
+    (repo.path / ".ai-journal/config.toml").write_text('[journal]\ntimezone = "Asia/Tokyo"\n')
+    out = _run(capsys, "render", "--all-days")
+    for day in DAYS:
+        assert f"wrote docs/ai-journal/{day}.md" in out.splitlines()
+    for path in (repo.path / "docs/ai-journal").glob("20*.md"):
+        assert "times in Asia/Tokyo" in path.read_text()
+
+
+def test_a_new_renderer_version_renders_every_day_again(
+    repo: GitRepo,
+    rendered: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    edited = rendered[DAYS[0]].replace("It says y now.", "Edited inside the region.")
+    _journal(repo, DAYS[0]).write_text(edited)
+    _as_if_written(repo, DAYS[0])
+    monkeypatch.setattr(day_digest, "RENDERER_VERSION", day_digest.RENDERER_VERSION + 1)
+    assert _run(capsys, "render", "--all-days") == f"wrote docs/ai-journal/{DAYS[0]}.md\n"
+    assert _journal(repo, DAYS[0]).read_text() == rendered[DAYS[0]]
