@@ -126,8 +126,9 @@ def _incremental(
                 start = time.perf_counter()
                 result = _ingest(paths, local)
                 seconds = time.perf_counter() - start
-            if logs.live is None or logs.live.id not in result.sessions:
-                raise RuntimeError("the live session was not ingested")
+                # Checked while the state is in place: the result reads the index on demand.
+                if logs.live is None or logs.live.id not in result.sessions:
+                    raise RuntimeError("the live session was not ingested")
             if round_no:
                 times[name].append(seconds)
                 read[name].append(result.bytes_read)

@@ -55,6 +55,7 @@ def generate(home: Path, repo: Path, total: int, seed: int, files: list[str]) ->
         rollout = _new_session(home, rng, start, cwd, corpus, files, archived)
         written += grow(rollout, cwd, max(1, target - rollout.size))
         _history(home, rollout.id, start, corpus.take(80))
+        _last_written(rollout)
         logs.files.append(rollout.path)
     logs.live = add_live_session(logs, corpus, files)
     return logs
@@ -104,6 +105,13 @@ def _new_session(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"rollout-{day:%Y-%m-%dT%H-%M-%S}-{sid}.jsonl"
     return start_session(path, sid, start, cwd, corpus, files)
+
+
+def _last_written(rollout: BenchRollout) -> None:
+    """The file's mtime is when its session last wrote to it, as on a real machine, not when
+    the benchmark generated it: ingest tells live logs from old ones by it."""
+    stamp = int(rollout.clock.timestamp() * 1e9)
+    os.utime(rollout.path, ns=(stamp, stamp))
 
 
 def _elsewhere(rng: random.Random) -> str:

@@ -11,9 +11,10 @@ turns it into the file's job. A run then
   parsed again: only its new `session_meta`/`turn_context` lines are looked at, and only a cwd
   inside this repository there makes it ours (then it is read whole). Foreign G0/G1/zst files are
   re-read when they change, since their cwd is inferred from the whole content.
-A run plans from the session index (one `SessionSummary` per cached session) and loads only the
-records it resumes or changes; its result summarises every session (`index`) and loads records on
-demand (`load`). The caller holds the state lock (`state.locked`). Sessions are never dropped
+Which logs a run looks at is `sources.listing`'s choice: every one now and then, otherwise the
+live ones and those in folders that changed. A run plans from cursors and summaries and loads
+only the records it resumes or changes; its result summarises every session (`index`, read when
+first asked for) and loads records on demand (`load`). The caller holds the state lock (`state.locked`). Sessions are never dropped
 because their log went away: the cache is the record of what happened.
 """
 
@@ -28,6 +29,7 @@ from journal import git, prune, state
 from journal.config import Config
 from journal.sources import cache, cursors, discover, history, lines, rollout, session_cache
 from journal.sources.discover import LogFile
+from journal.sources.listing import NOTHING, list_logs
 from journal.sources.model import ParseStats, Session
 from journal.sources.read_plan import Job, Planner
 from journal.sources.scope import RepoScope
@@ -87,17 +89,21 @@ def ingest(
     config: Config,
     progress: Progress | None = None,
     worktrees: list[Path] | None = None,
+    *,
+    full: bool = False,
 ) -> IngestResult:
-    """`worktrees`: the repository's worktree roots when the caller already knows them."""
+    """`worktrees`: the repository's worktree roots when the caller already knows them. `full`:
+    look at every log, not only those that may have changed (see `sources.listing`)."""
     local = state.local_dir(paths.common_dir)
     roots = worktrees if worktrees is not None else git.worktrees(paths.toplevel)
     run = _Run(local, RepoScope([paths.toplevel, *roots]), progress)
     home = codex_home(config)
-    logs = discover.find_logs(home) if home else []
-    run.ingest_logs(logs)
+    found = list_logs(home, run.cursors, full=full) if home else NOTHING
+    run.ingest_logs(found.logs, found.kept)
     if home is not None:
         run.apply_history(home)
-    session_cache.attach_subagents(run.cache)
+    if run.rebuilt:  # appends to known records keep who their sub-agents are
+        session_cache.attach_subagents(run.cache)
     run.save()
     if run.result.malformed:
         run.result.notices.append(
@@ -118,10 +124,11 @@ class _Run:
         if self.cursors.notice:
             self.result.notices.append(self.cursors.notice)
         self.parsed: set[str] = set()
+        self.rebuilt = False  # a record was created, read again from scratch or removed
         self.done = self.total = 0
 
     # -- files ---------------------------------------------------------------------------------
-    def ingest_logs(self, logs: list[LogFile]) -> None:
+    def ingest_logs(self, logs: list[LogFile], kept: set[str]) -> None:
         jobs = []
         for log in logs:
             job = self.planner.plan(log)
@@ -151,7 +158,7 @@ class _Run:
                 f"skipped {skipped_zst} compressed Codex log(s) (.jsonl.zst): install the"
                 " 'zstandard' package (pip install 'ai-journal[zstd]') to read them"
             )
-        present = {job.log.file for job in jobs}
+        present = {job.log.file for job in jobs} | kept
         self.cursors.files = {k: c for k, c in self.cursors.files.items() if k in present}
 
     def _execute(self, job: Job) -> None:
@@ -220,6 +227,7 @@ class _Run:
         cursor.foreign = not self.scope.owns(session) or session.id in self.pruned
         self.cursors.files[str(job.log.path)] = cursor
         if not cursor.foreign:
+            self.rebuilt = self.rebuilt or job.action != "append"
             self._accept(session)
 
     def _accept(self, session: Session) -> None:
@@ -242,6 +250,7 @@ class _Run:
         self.result.bytes_read += size
         self._advance(size)
         kept = rollout.read_g0_all([job.log.path for job in jobs])
+        self.rebuilt = True
         for summary in self._summaries():
             source = summary.source_path
             superseded = source not in kept and os.path.exists(source)  # by a longer snapshot
@@ -262,11 +271,14 @@ class _Run:
     # -- whole-set passes ----------------------------------------------------------------------
     def apply_history(self, home: Path) -> None:
         """`history.jsonl` stands in for the prompts of sessions without `user_message` events."""
+        stamp = history.stamp(home)
+        if stamp == self.cursors.history:  # then only sessions parsed in this run can want it
+            parsed = [self.cache.summary(sid) for sid in sorted(self.parsed) if sid in self.cache]
+            if all(s.prompts_from == "events" for s in parsed):
+                return
         wanting = [s for s in self._summaries() if s.prompts_from != "events"]
         if not wanting:
-            return
-        stamp = history.stamp(home)
-        if stamp == self.cursors.history and not any(s.id in self.parsed for s in wanting):
+            self.cursors.history = stamp
             return
         grouped = history.by_session(history.read_history(home))
         for summary in wanting:

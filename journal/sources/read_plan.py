@@ -45,6 +45,8 @@ class Planner:
         lost = sid is not None and sid not in self.cache
         if action == "skip" and cursor is not None and not cursor.foreign and lost:
             action = "full"  # the cached record is gone: rebuild it
+        elif action == "skip" and cursor is not None:
+            cursor.mtime_ns = st.st_mtime_ns  # touched, not grown: how live it is follows it
         if action == "append" and not self._resumable(log, cursor):
             action = "full"
         start = cursor.offset if cursor and action in ("append", "scan") else 0

@@ -6,10 +6,21 @@ index; consumers choose from `index` and `load` only the records they need.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from journal.sources.cache import SESSIONS_DIR, Index, file_name, fingerprint, forget, read, store
+from journal.sources.cache import (
+    SESSIONS_DIR,
+    Index,
+    IndexLog,
+    file_name,
+    fingerprint,
+    forget,
+    plain_id,
+    read,
+    store,
+)
 from journal.sources.model import Session
 from journal.sources.summary import SessionSummary, summarize
 
@@ -24,12 +35,18 @@ class SessionCache:
 
     def __init__(self, local_dir: Path, *, writable: bool = True) -> None:
         self.local_dir, self.writable = local_dir, writable
-        self._index = Index(local_dir)
+        self._opened: Index | None = None  # read when first needed: a run may never need it
         self._records: dict[str, Session] = {}
         self._removed: set[str] = set()
         self._before: dict[str, bytes] = {}  # fingerprints taken before the first change
         self._dirty: set[str] = set()  # to be written
         self._spilled: set[str] = set()  # new records already written (see `mark`)
+
+    @property
+    def _index(self) -> Index:
+        if self._opened is None:
+            self._opened = Index(self.local_dir)
+        return self._opened
 
     @property
     def index(self) -> dict[str, SessionSummary]:
@@ -39,7 +56,13 @@ class SessionCache:
     def __contains__(self, session_id: object) -> bool:
         if session_id in self._removed:
             return False
-        return session_id in self._records or session_id in self._index.summaries
+        if session_id in self._records:
+            return True
+        if self._opened is None and isinstance(session_id, str) and plain_id(session_id):
+            # Without the index: a plain id's record is the file of that name (the index lists
+            # exactly those, once it has checked the folder).
+            return os.path.exists(self.local_dir / SESSIONS_DIR / file_name(session_id))
+        return session_id in self._index.summaries
 
     def ids(self) -> list[str]:
         present = self._index.summaries.keys() | self._records.keys()
@@ -86,7 +109,7 @@ class SessionCache:
     def mark(self, session_id: str) -> None:
         """A new session's record is written at once and leaves memory (a back-fill of gigabytes
         would otherwise hold every parsed record until `commit`); a known one waits for it."""
-        new = session_id not in self._index.summaries and session_id not in self._before
+        new = session_id not in self._before and session_id not in self
         record = self._records.get(session_id)
         if not (new and self.writable and record is not None):
             self._dirty.add(session_id)
@@ -101,24 +124,36 @@ class SessionCache:
         changed."""
         assert self.writable, "a read-only session cache was changed"
         changed = self._spilled - self._removed
+        writer = self._writer()
         for sid in sorted(self._dirty - self._removed):
             record = self._records.get(sid)
             if record is not None:
-                self._index.set(record, store(self.local_dir, record))
+                writer.set(record, store(self.local_dir, record))
                 if sid not in self._before:
                     changed.add(sid)
+        writer.save()
         for sid in sorted(self._removed):
             forget(self.local_dir, sid)
             self._index.drop(sid)
         for sid, before in self._before.items():
             if sid in self._removed or fingerprint(self._records[sid]) != before:
                 changed.add(sid)
-        self._index.save()
+        if self._opened is not None:
+            self._opened.save()
         self._dirty.clear()
         self._removed.clear()
         self._before.clear()
         self._spilled = set()
         return changed
+
+    def _writer(self) -> Index | IndexLog:
+        """The open index, else its log when only known sessions changed (the usual
+        incremental run, which then never reads the index)."""
+        if self._opened is None and not self._removed and not self._spilled:
+            appender = IndexLog.open(self.local_dir)
+            if appender is not None:
+                return appender
+        return self._index
 
 
 def attach_subagents(cache: SessionCache) -> None:

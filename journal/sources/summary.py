@@ -42,7 +42,11 @@ class SessionSummary:
         values = {name: data[name] for name in _FIELD_NAMES}
         values["cwds"] = tuple(values["cwds"])
         values["subagents"] = tuple(values["subagents"])
-        return cls(**values)
+        # Filled in directly: a frozen dataclass's __init__ sets each field through
+        # object.__setattr__, which was most of the cost of reading the index.
+        summary = object.__new__(cls)
+        summary.__dict__.update(values)
+        return summary
 
 
 # computed once: `fields` per record was most of the time spent reading the session index
