@@ -21,8 +21,10 @@ from typing import Any
 
 import orjson
 
-COMPACT_MIN_BYTES = 64 << 10
-COMPACT_FACTOR = 2  # compact when the log outgrows this many times the base (or the minimum)
+# Compact when the log outgrows half its base (or the minimum): every load replays the log, so
+# it is kept small next to the base, and a rewrite comes only every few hundred runs.
+COMPACT_MIN_BYTES = 16 << 10
+COMPACT_FACTOR = 0.5
 
 
 @dataclass
