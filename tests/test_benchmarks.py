@@ -183,6 +183,7 @@ def _check_table(results: dict[str, Any]) -> None:
         "1d",
         "1e",
         "1f",
+        "1i",
         "2",
         "3",
         "4a",
