@@ -29,6 +29,7 @@ from journal import (
     pick,
     project_state,
     remap,
+    remap_move,
     rewrite,
     state,
     summary_command,
@@ -74,20 +75,24 @@ def refresh(
         chosen = pick.to_refresh(own, seen.built, new_commits, window)
         maps = _rewrites(run, seen, local)
         run.plan = remap.Plan.of(maps)
-        days: set[date] = set()
         new_maps = maps[seen.maps :] if len(maps) >= seen.maps else maps
+        rewritten = remap_move.none(chosen)
         if len(maps) != seen.maps:  # new rewrites: what cites their old commits moves too
-            chosen, days = _rewritten_citations(run, own, chosen, new_maps, seen.built)
+            rewritten = remap_move.citations(run, own, chosen, new_maps, seen)
+            chosen = rewritten.chosen
             seen.maps = len(maps)
-        days |= _write_fragments(run, chosen, ingested.load, seen, stage=stage)
+        days = _write_fragments(run, chosen, ingested.load, seen, stage=stage)
+        rewritten.write_moved(run)  # fragments a rewrite only renamed the commits of
         # Tasks from plans, trailers and rewrites, before the journals render the state.
         task_sources.refresh(run, seen.head, new_maps, everything=everything, pending=pending)
         days |= _condense(run)
-        days |= {day.commit_day(c, run.tz) for c in new_commits}
+        moved = rewritten.successors  # their days are the journal step's
+        days |= {day.commit_day(c, run.tz) for c in new_commits if c.sha not in moved}
         if pending is not None:
             days.add(day.commit_day(pending, run.tz))
         if everything:
             days |= _all_fragment_days(run) | task_refresh.all_days(run)
+        days |= rewritten.journals(run, days, new_commits)  # renamed in place where it can
         pending_links = journals.pending_links(run, pending, ingested.index, ingested.load)
         _write_days(run, days, pending, pending_links)
         if stage:  # the context block of AGENTS.md, when `context.agents_md` is on
@@ -202,41 +207,6 @@ def _rewrites(run: Run, seen: checkpoint.Checkpoint, local: Path) -> list[rewrit
     maps, notice = remap.maps_for_view(run.paths, run.branch, last, run.head.sha)
     run.result.notices += [notice] if notice else []
     return maps
-
-
-def _rewritten_citations(
-    run: Run,
-    own: list[SessionSummary],
-    chosen: list[SessionSummary],
-    new_maps: list[rewrite.RewriteMap],
-    built: dict[str, str],
-) -> tuple[list[SessionSummary], set[date]]:
-    """Sessions whose fragment cites a rewritten commit join `chosen`, and so do sessions built in
-    this view whose fragment lost links with the commits `new_maps` took away (a reset, a dropped
-    commit that carried the fragment's last version); the days whose journal cites a rewritten
-    commit are returned to be re-rendered."""
-    if run.plan is None:
-        return chosen, set()
-    docs = {doc["id"]: doc for doc in fragment.load_all(run.paths.toplevel / FRAGMENT_DIR)}
-    citing = {sid for sid, doc in docs.items() if run.plan.cites(doc)}
-    ours = {s.id for s in own if s.id in built}
-    before = remap.fragments_before(run.paths.toplevel, FRAGMENT_DIR, new_maps, ours)
-    for sid, doc in before.items():
-        lost = remap.lost_links(doc, docs.get(sid))
-        if lost is not None:
-            run.restored[sid] = lost
-    citing |= set(run.restored)
-    # A rewrite can take a commit before any refresh linked a session to it (an amend made right
-    # after the commit): sessions active near the replaced commits are linked again.
-    olds = [r.old for m in new_maps for r in m.rewrites]
-    times = git.commit_times(run.paths.toplevel, olds)
-    citing |= {
-        s.id for s in pick.active_near(own, list(times.values()), run.config.link_window_minutes)
-    }
-    extra = [s for s in own if s.id in citing and s not in chosen]
-    journal_dir = run.paths.toplevel / run.config.journal_dir
-    days = {date.fromisoformat(d) for d in remap.journal_days_citing(journal_dir, run.plan.olds)}
-    return [*chosen, *extra], days
 
 
 # -- fragments ---------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class Plan:
     olds: dict[str, tuple[str | None, rewrite.Kind]]
     grown: frozenset[str]
     folded: dict[str, frozenset[str]]  # a squash's SHA -> every old commit folded into it
+    patch_ids: Mapping[str, str] = field(default_factory=dict)  # successor -> its patch-id
 
     @classmethod
     def of(cls, maps: list[rewrite.RewriteMap]) -> Plan | None:
@@ -49,7 +50,7 @@ class Plan:
             if new is not None and kind is rewrite.Kind.SQUASHED:
                 folded.setdefault(new, set()).add(old)
         frozen = {new: frozenset(group) for new, group in folded.items()}
-        return cls(olds, composed.grown, frozen) if olds else None
+        return cls(olds, composed.grown, frozen, composed.patch_ids) if olds else None
 
     def mixed(self, successor: str, linked: set[str]) -> bool:
         """The squash holds work that is not the session's: a commit it was not linked to, or

@@ -12,8 +12,8 @@ caller's job. Nothing here runs git or writes a tracked file.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -57,6 +57,9 @@ class RewriteMap:
     grown: frozenset[str] = frozenset()  # new commits holding more than their olds brought
     old_tip: str | None = None  # the branch before and after, when known
     new_tip: str | None = None
+    # successor -> its `git patch-id --stable`, as the map's contents check read it (a refresh
+    # moving links to the successors needs it and need not ask git again)
+    patch_ids: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def get(self, old: str) -> Rewrite | None:
         return next((r for r in self.rewrites if r.old == old), None)
@@ -148,6 +151,7 @@ def compose(maps: Sequence[RewriteMap]) -> RewriteMap:
             rewrites[first.old] = Rewrite(first.old, steps[-1].new, kind, first.via)
     resolve_one = resolver(maps)
     grown = {resolve_one(sha) for rmap in maps for sha in rmap.grown}
+    patch_ids = {new: pid for rmap in maps for new, pid in rmap.patch_ids.items()}
     return RewriteMap(
         command="+".join(dict.fromkeys(m.command for m in maps)),
         source="+".join(dict.fromkeys(m.source for m in maps)),
@@ -155,6 +159,7 @@ def compose(maps: Sequence[RewriteMap]) -> RewriteMap:
         grown=frozenset(sha for sha in grown if sha is not None),
         old_tip=maps[0].old_tip,
         new_tip=maps[-1].new_tip,
+        patch_ids=patch_ids,
     )
 
 
@@ -202,6 +207,7 @@ def to_json(rmap: RewriteMap) -> dict[str, Any]:
         "grown": sorted(rmap.grown),
         "old_tip": rmap.old_tip,
         "new_tip": rmap.new_tip,
+        "patch_ids": dict(rmap.patch_ids),
     }
 
 
@@ -214,4 +220,5 @@ def from_json(data: dict[str, Any]) -> RewriteMap:
         grown=frozenset(data.get("grown", ())),
         old_tip=data.get("old_tip"),
         new_tip=data.get("new_tip"),
+        patch_ids=dict(data.get("patch_ids") or {}),
     )

@@ -136,7 +136,9 @@ def build(
             kind = Kind.SQUASHED if len(groups[verdict.new]) > 1 else Kind.REWRITTEN
         rewrites.append(Rewrite(old, verdict.new, kind, verdict.via))
     grown = frozenset(new for new, group in groups.items() if _holds_more(facts, new, group))
-    return RewriteMap(command, source, tuple(rewrites), grown)
+    patch_ids = {new: patch.patch_id for new in groups if (patch := facts.patches.get(new))}
+    known = {new: pid for new, pid in patch_ids.items() if pid}
+    return RewriteMap(command, source, tuple(rewrites), grown, patch_ids=known)
 
 
 def _holds_more(facts: Facts, new: str, olds: Sequence[str]) -> bool:
