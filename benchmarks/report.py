@@ -226,10 +226,17 @@ def _render_rows(fig: dict[str, Any]) -> list[Row]:
         ),
         (
             "7b",
-            "`ai-journal render --all-days`: every day again from the fragments",
+            "`ai-journal render --all-days`, nothing changed: each day's inputs digested,"
+            " no day rendered",
             _ms(ms["render_all_days"]),
             f"{fig['render_all_days/git_log_stat']}× `git log --stat`; importing the renderer's"
             f" modules alone: {_ms(ms['import_floor'])}, {fig['import_floor/git_log_stat']}×",
+        ),
+        (
+            "7c",
+            "`ai-journal render --all-days` after a template override changed: every day rendered",
+            _ms(ms["render_all_days_templates"]),
+            f"{fig['render_all_days_templates/git_log_stat']}× `git log --stat`",
         ),
     ]
 
