@@ -13,8 +13,8 @@ another ref, or one edited by hand.
 
 "The view saw it": a replaced commit reachable from the checkpoint's tips was there at the view's
 last run, which linked every session active near it; only replaced commits the view never saw (and
-the HEAD of that run, which an amend's stage hides from linking) can hold a link no fragment has
-yet.
+the HEAD of that run when an amend replaced it: the amend's stage hides it from linking) can hold
+a link no fragment has yet.
 """
 
 from __future__ import annotations
@@ -135,7 +135,8 @@ def citations(
     replaced = [r.old for m in new_maps for r in m.rewrites]
     unseen = _unseen(top, replaced, tips, seen.tips)
     # HEAD at the last run was in its tips, but an amend's stage hid it from linking.
-    unseen |= {seen.head} & set(replaced) if seen.head else set()
+    amended = {r.old for m in new_maps if "amend" in m.command.split("+") for r in m.rewrites}
+    unseen |= {seen.head} & amended if seen.head else set()
     times = git.commit_times(top, sorted(unseen))
     window = run.config.link_window_minutes
     rebuild |= {s.id for s in pick.active_near(own, list(times.values()), window)}
