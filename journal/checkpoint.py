@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from journal import state
+from journal.errors import StateCorrupt
 
 CHECKPOINTS_FILE = "checkpoints.json"
 
@@ -32,8 +34,19 @@ def view_key(toplevel: Path, branch: str | None) -> str:
     return f"{toplevel}@{branch or 'HEAD'}"
 
 
+def _views(local: Path) -> dict[str, Any]:
+    """Every view's checkpoint. The file is written without fsync: the fragments and journals
+    it describes are synced before it, so a crash leaves it behind them (the next run redoes
+    that work) or torn, which reads as the first run of every view (no data lost: it is rebuilt)."""
+    try:
+        views = state.read_json(local / CHECKPOINTS_FILE, default={})
+    except StateCorrupt:
+        return {}
+    return views if isinstance(views, dict) else {}
+
+
 def load(local: Path, key: str) -> Checkpoint:
-    raw = (state.read_json(local / CHECKPOINTS_FILE, default={}) or {}).get(key)
+    raw = _views(local).get(key)
     if not isinstance(raw, dict):
         return Checkpoint()
     return Checkpoint(
@@ -46,7 +59,7 @@ def load(local: Path, key: str) -> Checkpoint:
 
 
 def save(local: Path, key: str, checkpoint: Checkpoint) -> None:
-    views = state.read_json(local / CHECKPOINTS_FILE, default={}) or {}
+    views = _views(local)
     checkpoint.ran_at = time.time()
     views[key] = {
         "tips": checkpoint.tips,
@@ -55,10 +68,10 @@ def save(local: Path, key: str, checkpoint: Checkpoint) -> None:
         "head": checkpoint.head,
         "maps": checkpoint.maps,
     }
-    state.write_atomic(local / CHECKPOINTS_FILE, state.dumps_canonical(views))
+    state.write_atomic(local / CHECKPOINTS_FILE, state.dumps_canonical(views), durable=False)
 
 
 def last_run(local: Path) -> float | None:
-    views = state.read_json(local / CHECKPOINTS_FILE, default={}) or {}
+    views = _views(local)
     stamps = [v["ran_at"] for v in views.values() if isinstance(v, dict) and v.get("ran_at")]
     return max(stamps, default=None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from journal import __version__, state
+from journal.errors import StateCorrupt
 
 DIGEST_FILE = "render-digests.json"
 RENDERER_VERSION = 1
@@ -38,7 +39,10 @@ class DayDigests:
 
     @classmethod
     def load(cls, local: Path, template_dirs: list[Path]) -> DayDigests:
-        raw = state.read_json(local / DIGEST_FILE, default={})
+        try:
+            raw = state.read_json(local / DIGEST_FILE, default={})
+        except StateCorrupt:  # written without fsync: a crash may tear it, which renders again
+            raw = {}
         entries = raw.get("journals") if isinstance(raw, dict) else None
         stored = {
             key: value
@@ -70,7 +74,7 @@ class DayDigests:
     def save(self) -> None:
         if self.changed:
             document = {"schema": 1, "journals": dict(sorted(self.stored.items()))}
-            state.write_atomic(self.file, state.dumps_canonical(document))
+            state.write_atomic(self.file, state.dumps_canonical(document), durable=False)
             self.changed = False
 
 

@@ -65,10 +65,14 @@ def digest(data: Any) -> str:
     ).hexdigest()[:16]
 
 
-def write_atomic(path: Path, text: str) -> bool:
+def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
     """Write `text` to `path` via a temp file, fsync and rename, then fsync the directory so the
     rename itself survives a crash; False when the content was already there. A new file gets
-    the umask's permissions, a replaced one keeps its own."""
+    the umask's permissions, a replaced one keeps its own.
+
+    `durable=False` keeps the rename (readers still see the old file or the new one) but skips
+    both fsyncs: for local caches that are rebuilt from other data when a crash loses or tears
+    them, and whose loaders read a torn file as a missing one."""
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
@@ -85,13 +89,15 @@ def write_atomic(path: Path, text: str) -> bool:
                 os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
     return True
 
 

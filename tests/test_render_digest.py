@@ -140,3 +140,18 @@ def test_a_new_renderer_version_renders_every_day_again(
     monkeypatch.setattr(day_digest, "RENDERER_VERSION", day_digest.RENDERER_VERSION + 1)
     assert _run(capsys, "render", "--all-days") == f"wrote docs/ai-journal/{DAYS[0]}.md\n"
     assert _journal(repo, DAYS[0]).read_text() == rendered[DAYS[0]]
+
+
+@pytest.mark.parametrize("torn", ["", '{"schema": 1, "journals": {'])
+def test_a_torn_digest_file_renders_every_day_again(
+    repo: GitRepo, rendered: dict[str, str], capsys: pytest.CaptureFixture[str], torn: str
+) -> None:
+    # Written without fsync: after a crash it may be empty or cut short, and is then no proof.
+    edited = rendered[DAYS[0]].replace("It says y now.", "Edited inside the region.")
+    _journal(repo, DAYS[0]).write_text(edited)
+    _as_if_written(repo, DAYS[0])
+    _digest_file(repo).write_text(torn)
+    assert _run(capsys, "render", "--all-days") == f"wrote docs/ai-journal/{DAYS[0]}.md\n"
+    assert _journal(repo, DAYS[0]).read_text() == rendered[DAYS[0]]
+    stored = json.loads(_digest_file(repo).read_text())["journals"]
+    assert sorted(stored) == sorted(str(_journal(repo, d)) for d in DAYS)
