@@ -34,7 +34,14 @@ if TYPE_CHECKING:
 
 PRUNED_FILE = "pruned.json"
 PRUNED_MARK = "[REDACTED:pruned]"
-REBUILDABLE = ("cursors.json", "session-index.json", "sessions", "recall.sqlite")
+REBUILDABLE = (
+    "cursors.json",
+    "cursors.log",
+    "session-index.json",
+    "session-index.log",
+    "sessions",
+    "recall.sqlite",
+)
 
 
 def pruned_ids(local: Path) -> frozenset[str]:

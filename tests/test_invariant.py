@@ -50,7 +50,15 @@ from testing.histories import PRELUDE, Replay, Step, prepare
 
 FRAGMENTS = ".ai-journal/sessions/"
 JOURNALS = "docs/ai-journal/"
-REBUILDABLE = ("cursors.json", "sessions", "session-index.json", "checkpoints.json")
+REBUILDABLE = (
+    "cursors.json",
+    "cursors.log",
+    "sessions",
+    "session-index.json",
+    "session-index.log",
+    "checkpoints.json",
+    "render-digests.json",
+)
 _FULL_SHA = re.compile(r"^- ([0-9a-f]{40})$", re.MULTILINE)
 _COMMIT_ENTRY = re.compile(r"^- \d\d:\d\d `([0-9a-f]{7,40})`", re.MULTILINE)
 _SESSION_COMMITS = re.compile(r"^- Commits: (.*)$", re.MULTILINE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from journal import cli, git, install, state
+from journal import cli, git, install, prune, state
 from testing.codex_home import CodexHome
 from testing.git_repo import BASE_TIME, GitRepo
 
@@ -199,7 +199,14 @@ def test_reset_local_drops_only_rebuildable_caches(
     code, out, _err = _run(["reset", "--local"], capsys)
     assert code == 0
     removed = {Path(line.removeprefix("removed ")).name for line in out.splitlines()}
-    assert removed == {"cursors.json", "session-index.json", "sessions", "recall.sqlite"}
+    # the change logs exist only when a run appended to them since their last compaction
+    assert removed - {"cursors.log", "session-index.log"} == {
+        "cursors.json",
+        "session-index.json",
+        "sessions",
+        "recall.sqlite",
+    }
+    assert not any((local / name).exists() for name in prune.REBUILDABLE)
     for name in ("events.jsonl", "checkpoints.json", "pruned.json"):
         assert (local / name).read_bytes() == kept_before[name]
     before = _tracked(repo)
