@@ -51,7 +51,7 @@ def scanned_files(
     if rev is not None:
         listing = git.run(["ls-tree", "-r", "-z", "--name-only", rev, *specs], toplevel)
     elif staged_only:
-        against = ["HEAD"] if git.try_run(["rev-parse", "-q", "--verify", "HEAD"], toplevel) else []
+        against = ["HEAD"] if git.head_sha(toplevel) else []
         diff = ["diff", "--cached", "--name-only", "-z", "--no-renames", "--diff-filter=AMCRT"]
         listing = git.run([*diff, *against, *specs], toplevel)
     else:
