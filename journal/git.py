@@ -284,7 +284,9 @@ def staged(cwd: Path | str, *, amend: bool = False) -> CommitInfo:
 
     base = _amend_base(cwd) if amend else []
     files = _gitparse.parse_changes(run(["diff", "--cached", *_DIFF_ARGS, *base], cwd))
-    author, committer = _gitparse.parse_var_idents(run(["var", "-l"], cwd))
+    if not amend:
+        _remember_staged(cwd, files)
+    author, committer = _gitparse.parse_var_idents(_var_list(cwd))
     if author is None or committer is None:
         raise JournalError("git has no identity for this commit; set user.name and user.email")
     if amend:
@@ -349,6 +351,7 @@ def origin_url(cwd: Path | str) -> str | None:
 def stage(cwd: Path | str, files: Sequence[Path | str]) -> None:
     """`git add` the given files into the index git is using (a no-op for no files)."""
     if files:
+        _forget_staged(cwd)
         run(["add", "--", *(str(f) for f in files)], cwd)
 
 
@@ -567,3 +570,57 @@ def commit_times(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
         return {}
     out = run(["log", "--no-walk=unsorted", "--format=%H %cI", *present, "--"], cwd)
     return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+# --- answers shared by the pre-commit stage's steps (inside `refs_frozen`) ------------------------
+
+
+def _var_list(cwd: Path | str) -> str:
+    """`git var -l`: the identities and every config variable (all layers, in order)."""
+    return _frozen_answer("var -l", cwd, lambda: run(["var", "-l"], cwd))
+
+
+def config_get_frozen(cwd: Path | str, key: str) -> str | None:
+    """`config_get`, read inside `refs_frozen` from the `git var -l` the stage runs anyway (the
+    last value wins, as with `git config --get`); a key with a subsection asks git."""
+    section, _, name = key.partition(".")
+    if _frozen is None or not name or "." in name:
+        return config_get(cwd, key)
+    wanted = f"{section}.{name}".lower() + "="
+    found = None
+    for line in _var_list(cwd).splitlines():
+        if line.startswith(wanted):
+            found = line[len(wanted) :]
+    return found
+
+
+def _remember_staged(cwd: Path | str, files: Sequence[FileStat]) -> None:
+    """What `staged` saw changed in place (in HEAD and in the index, other bytes or type): the
+    index as it is until the stage adds to it. Renames and copies never involve such a path."""
+    if _frozen is not None:
+        changed = sorted(f.path for f in files if f.status in ("M", "T"))
+        _frozen[("staged modified", os.fspath(cwd))] = changed
+
+
+def _forget_staged(cwd: Path | str) -> None:
+    if _frozen is not None:
+        _frozen.pop(("staged modified", os.fspath(cwd)), None)
+
+
+def staged_modified(cwd: Path | str, folder: str) -> list[str]:
+    """Paths under `folder` that HEAD and the index both hold, with other content or type.
+    Inside `refs_frozen`, answered from the diff `staged` ran while the index has not moved
+    since (only `stage` moves it); else, or for a glob in `folder`, git is asked."""
+    known = _frozen.get(("staged modified", os.fspath(cwd))) if _frozen is not None else None
+    plain = folder and not any(c in folder for c in "*?[:\\") and folder == _normal(folder)
+    if isinstance(known, list) and plain:
+        return [name for name in known if name == folder or name.startswith(folder + "/")]
+    if not head_sha(cwd):
+        return []
+    args = ["diff", "--cached", "--name-only", "-z", "--no-relative", "--no-renames"]
+    out = run([*args, "--diff-filter=MT", "HEAD", "--", folder], cwd)
+    return sorted(name for name in out.split("\0") if name)
+
+
+def _normal(folder: str) -> str:
+    return "/".join(part for part in folder.split("/") if part not in ("", ".", ".."))

@@ -25,7 +25,7 @@ PREFIX = "ai-journal-id: "
 def enabled(cwd: Path | str, setting: str) -> bool:
     if setting in ("on", "off"):
         return setting == "on"
-    return git.config_get(cwd, "notes.rewriteRef") == REF
+    return git.config_get_frozen(cwd, "notes.rewriteRef") == REF
 
 
 def configure(cwd: Path | str) -> None:

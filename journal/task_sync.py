@@ -111,7 +111,7 @@ def staged_boxes(toplevel: Path, journal_dir: str, when: str) -> list[Box]:
     against HEAD), dated `when`: the stage renders those days again, so their ticks are taken
     before the render would put the boxes back."""
     folder = journal_dir.strip("/")
-    paths = [p for p in git.staged_paths(toplevel, folder) if _DAY_FILE.search(p)]
+    paths = [p for p in git.staged_modified(toplevel, folder) if _DAY_FILE.search(p)]
     texts = git.blobs(toplevel, [s for p in paths for s in (f":{p}", f"HEAD:{p}")])
     boxes: list[Box] = []
     for path in paths:
