@@ -387,6 +387,8 @@ def existing_commits(cwd: Path | str, shas: Sequence[str]) -> list[str]:
 
     if not shas:
         return []
+    if _frozen is not None and all(sha and not sha.strip(_HEXDIGITS) for sha in shas):
+        return _existing_commits_frozen(cwd, shas)
     query = ["cat-file", f"--batch-check={_gitparse.BATCH_CHECK_FORMAT}"]
     return _gitparse.parse_commit_objects(run(query, cwd, stdin="\n".join(shas) + "\n"))
 
@@ -624,3 +626,24 @@ def staged_modified(cwd: Path | str, folder: str) -> list[str]:
 
 def _normal(folder: str) -> str:
     return "/".join(part for part in folder.split("/") if part not in ("", ".", ".."))
+
+
+_HEXDIGITS = "0123456789abcdef"
+
+
+def _existing_commits_frozen(cwd: Path | str, shas: Sequence[str]) -> list[str]:
+    """`existing_commits` inside `refs_frozen`: each name is asked of git once per run. A hook
+    removes no object, and the only commits it creates (notes) are never asked about."""
+    from journal import _gitparse
+
+    key = ("commits exist", os.fspath(cwd))
+    known: dict[str, str | None] = {}
+    if _frozen is not None:
+        known = _frozen.setdefault(key, known)  # type: ignore[assignment]
+    missing = list(dict.fromkeys(sha for sha in shas if sha not in known))
+    if missing:
+        query = ["cat-file", f"--batch-check={_gitparse.BATCH_CHECK_FORMAT}"]
+        lines = run(query, cwd, stdin="\n".join(missing) + "\n").splitlines()
+        for sha, line in zip(missing, lines, strict=True):
+            known[sha] = line.split()[0] if line.endswith(" commit") else None
+    return [found for sha in shas if (found := known[sha])]

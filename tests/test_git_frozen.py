@@ -132,3 +132,20 @@ def test_config_from_var_list_equals_config_get(
         assert len(calls) == asked  # read from the `git var -l` that `staged` ran
         assert git.config_get_frozen(repo.path, "branch.main.description") == "a subsection"
     assert git.config_get_frozen(repo.path, "notes.rewriteRef") == expected
+
+
+def test_existing_commits_are_asked_once_per_run(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = repo.commit("first", {"a.txt": "1\n"})
+    second = repo.commit("second", {"a.txt": "2\n"})
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    shas = [second, "0" * 40, first[:10], tree, first, second, "HEAD"]
+    expected = git.existing_commits(repo.path, shas)
+    assert expected == [second, first, first, second, second]
+    calls = _counting(monkeypatch)
+    with git.refs_frozen():
+        assert git.existing_commits(repo.path, shas) == expected
+        assert git.existing_commits(repo.path, shas[:-1]) == expected[:-1]
+        assert git.existing_commits(repo.path, [first, "0" * 40]) == [first]
+    assert [args[1] for args in calls] == ["cat-file", "cat-file"]  # "HEAD" is no SHA: asked
