@@ -60,7 +60,9 @@ def refresh(
         run.result.notices += deferred.apply(local)  # rewrites a hook left when the lock was busy
         key = checkpoint.view_key(paths.toplevel, run.branch)
         seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
-        ingested = ingest.ingest(paths, config, progress=progress, worktrees=run.worktrees)
+        ingested = ingest.ingest(
+            paths, config, progress=progress, worktrees=run.worktrees, full=everything
+        )
         run.result.notices += ingested.notices
         created = project_state.ensure(paths.toplevel, run.head.sha)
         run.result.written += [created] if created else []

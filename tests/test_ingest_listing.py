@@ -16,7 +16,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal import git, ingest, state
+from journal import git, ingest, pipeline, state
 from journal.config import Config
 from journal.sources import cursors, listing
 from testing.codex_home import CodexHome, Rollout
@@ -127,6 +127,18 @@ def test_full_reads_every_change(repo: GitRepo, codex_home: CodexHome) -> None:
     assert run(repo).files_parsed == 0
     result = run(repo, full=True)
     assert (result.files_scanned, prompts(result, old.id)[-1]) == (1, "Resumed")
+
+
+def test_a_full_rebuild_reads_every_change(repo: GitRepo, codex_home: CodexHome) -> None:
+    old = work(codex_home, repo.path, 0)
+    age(old.path, 10)
+    age_folders(codex_home)
+    run(repo)
+    resume(old, "Resumed", repo.path)
+    # `render --all`: every fragment rebuilt from the logs, so every log must be looked at
+    pipeline.refresh(git.repo_paths(repo.path), Config(), stage=False, everything=True)
+    result = run(repo)
+    assert (result.files_parsed, prompts(result, old.id)[-1]) == (0, "Resumed")
 
 
 def test_new_folders_new_files_archives_and_deletions_are_listed(
