@@ -160,7 +160,7 @@ def _write_days(
     stale = merge_journal.stale_days(run.paths.common_dir, run.config.journal_dir)
     prints = task_refresh.DayPrints.of(run)
     journals.write_days(run, days | stale | prints.moved, pending, links, force=force)
-    task_refresh.write_overview(run)
+    task_refresh.write_overview(run, force=force)
     prints.save()
     folder = run.config.journal_dir.strip("/")
     merge_journal.clear_stale(run.paths.common_dir, [f"{folder}/{d.isoformat()}.md" for d in stale])

@@ -86,8 +86,18 @@ def write_overview(
     """Write `tasks.md` when the state has a graph; None when it has none (nothing written)."""
     if not has_graph(doc):
         return None
-    path = toplevel / config.journal_dir / OVERVIEW_NAME
-    region = render_overview(overview_context(doc, view, web), env)
+    return write_context(overview_path(toplevel, config), overview_context(doc, view, web), env)
+
+
+def overview_path(toplevel: Path, config: Config) -> Path:
+    return toplevel / config.journal_dir / OVERVIEW_NAME
+
+
+def write_context(
+    path: Path, context: dict[str, Any], env: jinja2.Environment
+) -> render.RenderResult:
+    """Render `tasks.md` from its `overview_context` into `path`, the text around the region kept."""
+    region = render_overview(context, env)
     text = render.replace_region(render.read_existing(path), region)
     return render.RenderResult(path, write_atomic(path, text))
 

@@ -97,21 +97,29 @@ def all_days(run: Run) -> set[date]:
     return task_render.transition_days(task_store.load_doc(run.paths.toplevel), run.tz)
 
 
-def write_overview(run: Run) -> None:
-    """Write `tasks.md` when the state has a graph; a change counts as written (and is staged)."""
+def write_overview(run: Run, *, force: bool = False) -> None:
+    """Write `tasks.md` when the state has a graph; a change counts as written (and is staged).
+    Skipped, like a day's journal, when its inputs and the file are as its last render left them
+    (`day_digest`), unless `force`."""
+    from journal import day_digest
+
     board = run.board
     if not task_overview.has_graph(board.doc):
         return
     local = state.local_dir(run.paths.common_dir)
-    env = render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
-    result = task_overview.write_overview(
-        run.paths.toplevel, run.config, board.doc, board.view, run.web, env
-    )
-    if result is None:
-        return
-    if result.changed:
-        run.result.written.append(result.path)
-    # A merge that kept one side's region recorded the file as stale; it is re-derived now.
+    path = task_overview.overview_path(run.paths.toplevel, run.config)
+    context = task_overview.overview_context(board.doc, board.view, run.web)
+    digests = day_digest.DayDigests.load(local, render.template_dirs(run.paths.toplevel))
+    inputs = digests.of_day(context)
+    if force or not digests.fresh(path, inputs):
+        env = render.environment(run.paths.toplevel, cache_dir=local / "template-cache")
+        result = task_overview.write_context(path, context, env)
+        digests.record(path, inputs)
+        digests.save()
+        if result.changed:
+            run.result.written.append(path)
+    # A merge that kept one side's region recorded the file as stale; it is derived again now
+    # (or was found to be what its inputs render).
     merge_journal.clear_stale(
-        run.paths.common_dir, [result.path.relative_to(run.paths.toplevel).as_posix()]
+        run.paths.common_dir, [path.relative_to(run.paths.toplevel).as_posix()]
     )

@@ -155,3 +155,31 @@ def test_a_torn_digest_file_renders_every_day_again(
     assert _journal(repo, DAYS[0]).read_text() == rendered[DAYS[0]]
     stored = json.loads(_digest_file(repo).read_text())["journals"]
     assert sorted(stored) == sorted(str(_journal(repo, d)) for d in DAYS)
+
+
+def test_tasks_md_is_skipped_while_its_inputs_stand_still(
+    repo: GitRepo, rendered: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(capsys, "task", "add", "Ship the endpoint")
+    _run(capsys, "render", "--all-days")
+    overview = repo.path / "docs/ai-journal/tasks.md"
+    text = overview.read_text()
+    edited = text.replace("Ship the endpoint", "Edited inside the region")
+    assert edited != text
+
+    def edit_as_if_rendered() -> None:
+        overview.write_text(edited)
+        stored = json.loads(_digest_file(repo).read_text())
+        stored["journals"][str(overview)]["file"] = day_digest.file_hash(overview)
+        _digest_file(repo).write_text(json.dumps(stored))
+
+    edit_as_if_rendered()
+    _run(capsys, "render", "--all-days")
+    assert overview.read_text() == edited  # skipped: only a skip keeps the edit
+    _run(capsys, "render", "--all-days", "--force")
+    assert overview.read_text() == text
+    edit_as_if_rendered()
+    _run(capsys, "task", "add", "Write the docs")  # the graph moved: its inputs changed
+    _run(capsys, "render", "--all-days")
+    assert "Write the docs" in overview.read_text()
+    assert "Edited inside the region" not in overview.read_text()
