@@ -73,10 +73,26 @@ def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
     `durable=False` keeps the rename (readers still see the old file or the new one) but skips
     both fsyncs: for local caches that are rebuilt from other data when a crash loses or tears
     them, and whose loaders read a torn file as a missing one."""
-    data = text.encode("utf-8")
+    tmp = temp_copy(path, text.encode("utf-8"), sync=durable)
+    if tmp is None:
+        return False
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        fsync_dir(path.parent)
+    return True
+
+
+def temp_copy(path: Path, data: bytes, *, sync: bool) -> Path | None:
+    """A temp file next to `path` holding `data` with `path`'s mode (the umask's for a new file),
+    fsynced with `sync`, ready to be renamed over it; None when `path` already holds `data`."""
     try:
         if path.read_bytes() == data:
-            return False
+            return None
         mode: int | None = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = None
@@ -89,16 +105,13 @@ def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
                 os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
-            if durable:
+            if sync:
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    if durable:
-        fsync_dir(path.parent)
-    return True
+    return tmp
 
 
 def fsync_dir(folder: Path) -> None:

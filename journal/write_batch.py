@@ -24,7 +24,7 @@ def write_all(files: Iterable[tuple[Path, str]]) -> list[Path]:
     staged: list[tuple[Path, Path]] = []  # (temp file, target)
     try:
         for path, text in files:
-            tmp = _stage(path, text.encode("utf-8"))
+            tmp = state.temp_copy(path, text.encode("utf-8"), sync=False)
             if tmp is not None:
                 staged.append((tmp, path))
         _flush([tmp for tmp, _path in staged])
@@ -38,30 +38,6 @@ def write_all(files: Iterable[tuple[Path, str]]) -> list[Path]:
     for folder in sorted({path.parent for _tmp, path in staged}):
         state.fsync_dir(folder)
     return [path for _tmp, path in staged]
-
-
-def _stage(path: Path, data: bytes) -> Path | None:
-    """A temp file next to `path` holding `data` (with `path`'s mode), None when `path` already
-    holds it."""
-    try:
-        if path.read_bytes() == data:
-            return None
-        mode: int | None = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if mode is not None:
-                os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return tmp
 
 
 def _flush(files: list[Path]) -> None:
