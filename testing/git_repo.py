@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 BASE_TIME = datetime(2026, 2, 23, 9, 0, 0, tzinfo=UTC)
 
@@ -106,3 +107,17 @@ class GitRepo:
 
     def branch(self) -> str:
         return self.git("symbolic-ref", "--short", "HEAD").strip()
+
+
+def record_processes(monkeypatch: Any) -> list[list[str]]:
+    """From now on (a `pytest.MonkeyPatch`'s lifetime), the argument list of every
+    `subprocess.run` in this process, in order: how many git processes a call costs."""
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def recording_run(args: list[str], **kwargs: Any) -> Any:
+        calls.append(args)
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    return calls

@@ -7,14 +7,13 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from journal import git
 from journal.errors import JournalError
 from journal.git import FileStat
-from testing.git_repo import GitRepo
+from testing.git_repo import GitRepo, record_processes
 
 BINARY_V1 = b"\x00\x01\x02binary\xff"
 BINARY_V2 = b"\x00\x01\x03binary\xfe"
@@ -132,14 +131,7 @@ def test_unborn_branch_has_no_commits_but_a_bad_revision_fails(repo: GitRepo) ->
 def test_commits_runs_one_git_process(
     repo: GitRepo, history: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counting_run(args: list[str], **kwargs: Any) -> Any:
-        calls.append(args)
-        return real_run(args, **kwargs)
-
-    monkeypatch.setattr(git.subprocess, "run", counting_run)
+    calls = record_processes(monkeypatch)
     monkeypatch.setattr(git, "_patch_ids", {})  # other tests made these very commits
     assert len(git.commits(repo.path)) == 5
     assert [args[:2] for args in calls] == [["git", "log"]]
@@ -353,15 +345,8 @@ def test_staged_amend_compares_with_heads_parents(repo: GitRepo) -> None:
 def test_refs_frozen_asks_git_about_head_once_per_directory(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counting_run(args: list[str], **kwargs: Any) -> Any:
-        calls.append(args)
-        return real_run(args, **kwargs)
-
     first = repo.commit("first", {"a.txt": "1\n"})
-    monkeypatch.setattr(git.subprocess, "run", counting_run)
+    calls = record_processes(monkeypatch)
     with git.refs_frozen():
         assert git.head(repo.path) == git.Head(first, "main")
         assert git.head_sha(repo.path) == first

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-from typing import Any
-
 import pytest
 
 from journal import git
-from testing.git_repo import GitRepo
+from testing.git_repo import GitRepo, record_processes
 
 FOLDER = "docs/ai-journal"
 BASE = {
@@ -87,24 +84,12 @@ def test_staged_modified_on_an_unborn_branch(repo: GitRepo) -> None:
     assert git.staged_modified(repo.path, FOLDER) == []
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    calls: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counting_run(args: list[str], **kwargs: Any) -> Any:
-        calls.append(args)
-        return real_run(args, **kwargs)
-
-    monkeypatch.setattr(git.subprocess, "run", counting_run)
-    return calls
-
-
 def test_staged_modified_from_the_stages_diff_runs_no_git(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo.commit("base", BASE)
     _apply(repo, "edit")
-    calls = _counting(monkeypatch)
+    calls = record_processes(monkeypatch)
     with git.refs_frozen():
         git.staged(repo.path)
         asked = len(calls)
@@ -123,7 +108,7 @@ def test_config_from_var_list_equals_config_get(
     repo.git("config", "--local", "branch.main.description", "a subsection")
     expected = git.config_get(repo.path, "notes.rewriteRef")
     assert expected == (values[-1] if values else None)
-    calls = _counting(monkeypatch)
+    calls = record_processes(monkeypatch)
     with git.refs_frozen():
         git.staged(repo.path)
         asked = len(calls)
@@ -143,7 +128,7 @@ def test_existing_commits_are_asked_once_per_run(
     shas = [second, "0" * 40, first[:10], tree, first, second, "HEAD"]
     expected = git.existing_commits(repo.path, shas)
     assert expected == [second, first, first, second, second]
-    calls = _counting(monkeypatch)
+    calls = record_processes(monkeypatch)
     with git.refs_frozen():
         assert git.existing_commits(repo.path, shas) == expected
         assert git.existing_commits(repo.path, shas[:-1]) == expected[:-1]
