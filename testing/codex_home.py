@@ -328,3 +328,20 @@ class CodexHome:
         if not keep_plain:
             path.unlink()
         return target
+
+
+def two_days_of_agent_work(repo: Any, home: CodexHome) -> None:
+    """In `repo` (a `testing.git_repo.GitRepo`): a base commit, then on each of two days a session
+    that patches `app.py` and the commit it made."""
+    from testing.git_repo import BASE_TIME
+
+    repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
+    for n, word in enumerate(("y", "z")):
+        start = BASE_TIME + timedelta(days=n, minutes=3)
+        session = home.session(repo.path, start, commit=repo.head())
+        session.prompt(f"Make the app say {word}", cwd=str(repo.path))
+        patch = f"*** Begin Patch\n*** Update File: app.py\n@@\n-x\n+{word}\n*** End Patch\n"
+        session.apply_patch(patch).reply(f"It says {word} now.")
+        repo.commit(
+            f"Say {word}", {"app.py": f"{word}\n"}, when=session.clock + timedelta(minutes=1)
+        )

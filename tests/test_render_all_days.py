@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 
 import pytest
 
 from journal import cli
-from testing.codex_home import CodexHome
-from testing.git_repo import BASE_TIME, GitRepo
+from testing.codex_home import CodexHome, two_days_of_agent_work
+from testing.git_repo import GitRepo
 
 DAYS = ("2026-02-23", "2026-02-24")
-
-
-def _worked(repo: GitRepo, codex_home: CodexHome) -> None:
-    """Two days, each with a session that made its commit."""
-    repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
-    for n, word in enumerate(("y", "z")):
-        start = BASE_TIME + timedelta(days=n, minutes=3)
-        session = codex_home.session(repo.path, start, commit=repo.head())
-        session.prompt(f"Make the app say {word}", cwd=str(repo.path))
-        patch = f"*** Begin Patch\n*** Update File: app.py\n@@\n-x\n+{word}\n*** End Patch\n"
-        session.apply_patch(patch).reply(f"It says {word} now.")
-        repo.commit(
-            f"Say {word}", {"app.py": f"{word}\n"}, when=session.clock + timedelta(minutes=1)
-        )
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -39,7 +24,7 @@ def test_all_days_renders_what_all_renders_without_the_logs(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _worked(repo, codex_home)
+    two_days_of_agent_work(repo, codex_home)
     monkeypatch.chdir(repo.path)
     _run(capsys, "import")
     _run(capsys, "render", "--all")
@@ -59,7 +44,7 @@ def test_all_days_follows_a_template_change(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _worked(repo, codex_home)
+    two_days_of_agent_work(repo, codex_home)
     monkeypatch.chdir(repo.path)
     _run(capsys, "import")
     _run(capsys, "templates", "export", "journal.md.j2")

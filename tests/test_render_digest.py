@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from journal import cli, day_digest
-from testing.codex_home import CodexHome
-from testing.git_repo import BASE_TIME, GitRepo
+from testing.codex_home import CodexHome, two_days_of_agent_work
+from testing.git_repo import GitRepo
 
 DAYS = ("2026-02-23", "2026-02-24")
-
-
-def _worked(repo: GitRepo, codex_home: CodexHome) -> None:
-    """Two days, each with a session that made its commit."""
-    repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
-    for n, word in enumerate(("y", "z")):
-        start = BASE_TIME + timedelta(days=n, minutes=3)
-        session = codex_home.session(repo.path, start, commit=repo.head())
-        session.prompt(f"Make the app say {word}", cwd=str(repo.path))
-        patch = f"*** Begin Patch\n*** Update File: app.py\n@@\n-x\n+{word}\n*** End Patch\n"
-        session.apply_patch(patch).reply(f"It says {word} now.")
-        repo.commit(
-            f"Say {word}", {"app.py": f"{word}\n"}, when=session.clock + timedelta(minutes=1)
-        )
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -58,7 +43,7 @@ def rendered(
     capsys: pytest.CaptureFixture[str],
 ) -> dict[str, str]:
     """Two days imported and rendered by `render --all-days`: their journals."""
-    _worked(repo, codex_home)
+    two_days_of_agent_work(repo, codex_home)
     monkeypatch.chdir(repo.path)
     _run(capsys, "import")
     _run(capsys, "render", "--all-days")
