@@ -99,8 +99,9 @@ def scan_text(name: str, text: str, redactor: Redactor) -> list[Hit]:
 def _scan_json(name: str, text: str, document: Any, redactor: Redactor) -> list[Hit]:
     hits: list[Hit] = []
     seen: set[tuple[int, int, str]] = set()
+    hints = _hints_of_strings(text, redactor)
     for value in _strings(document):
-        found = redactor.findings(value)
+        found = redactor.findings(value, hints)
         if not found:
             continue
         encoded = json.dumps(value, ensure_ascii=False)
@@ -115,6 +116,16 @@ def _scan_json(name: str, text: str, document: Any, redactor: Redactor) -> list[
                 seen.add((hit.line, hit.column, hit.fingerprint))
                 hits.append(hit)
     return sorted(hits)
+
+
+def _hints_of_strings(text: str, redactor: Redactor) -> frozenset[str] | None:
+    """The hints any string decoded from the JSON `text` can hold: those of `text` itself, unless
+    an escape can spell a hint's character (`\\u0073k`, `:\\/\\/`); then None (look for all).
+    Other escapes stand for quotes, backslashes and control characters, which no hint has
+    (`redact.Redactor.hints_in`), and lowercasing maps character by character onto ASCII."""
+    if "\\u" in text or "\\/" in text:
+        return None
+    return redactor.hints_in(text)
 
 
 def _strings(document: Any) -> Iterator[str]:

@@ -11,9 +11,12 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from journal.errors import JournalError
+
+if TYPE_CHECKING:
+    from journal.commit_facts import CommitFacts
 
 SEQUENCER_MARKERS = ("rebase-merge", "rebase-apply", "sequencer", "CHERRY_PICK_HEAD", "REVERT_HEAD")
 _T = TypeVar("_T")
@@ -22,6 +25,8 @@ _frozen: dict[tuple[str, str], object] | None = None
 # sha -> `git patch-id --stable` (None: a merge or an empty commit). A commit's patch, and so its
 # patch-id, is fixed by its SHA, so the answers hold for the whole process.
 _patch_ids: dict[str, str | None] = {}
+# Inside `facts_kept()`: the local store of what each commit's SHA fixes (its files, its patch-id).
+_facts: CommitFacts | None = None
 
 
 class RepoPaths(NamedTuple):
@@ -155,6 +160,23 @@ def refs_frozen() -> Iterator[None]:
         _frozen = outer
 
 
+@contextlib.contextmanager
+def facts_kept(local_dir: Path) -> Iterator[None]:
+    """Within: the files and patch-ids of commits are kept in the local state under `local_dir`
+    (`journal.commit_facts`), so each commit is diffed once, not on every run that lists it."""
+    global _facts
+    from journal.commit_facts import FILENAME, CommitFacts
+
+    outer = _facts
+    _facts = outer or CommitFacts(local_dir / FILENAME)
+    try:
+        yield
+    finally:
+        if outer is None and _facts is not None:
+            _facts.close()
+        _facts = outer
+
+
 def _frozen_answer(question: str, cwd: Path | str | None, ask: Callable[[], _T]) -> _T:
     if _frozen is None:
         return ask()
@@ -229,12 +251,14 @@ def commits(
     """
     from journal import _gitparse
 
-    args = ["log", f"--format={_gitparse.LOG_FORMAT}", *_DIFF_ARGS, "--root"]
-    args += ["--diff-merges=first-parent", "--no-show-signature", "--no-color"]
+    args = ["log", f"--format={_gitparse.LOG_FORMAT}", "-z"]
     args += [f"--since={since}"] if since else []
     args += [f"--until={until}"] if until else []
     args += [f"--max-count={limit}"] if limit is not None else []
     args += ["--branches"] if all_branches else []
+    if _facts is None:  # the files with the commits, from the same process
+        args += [*_DIFF_ARGS, "--root", "--diff-merges=first-parent"]
+    args += ["--no-show-signature", "--no-color"]
     try:
         revs = [rev, *(f"^{sha}" for sha in exclude)]
         if also:  # any number of them, so through stdin rather than the command line
@@ -246,10 +270,29 @@ def commits(
             return []
         raise
     found = _gitparse.parse_log(out)
+    if _facts is not None:
+        found = _with_files(cwd, found, _facts)
     if not with_patch_ids:
         return found
     ids = patch_ids(cwd, [c.sha for c in found])
     return [c._replace(patch_id=ids.get(c.sha)) for c in found]
+
+
+def _with_files(cwd: Path | str, found: list[CommitInfo], facts: CommitFacts) -> list[CommitInfo]:
+    """`found` (listed without their files) with their files: from the store, and for the commits
+    it does not know yet from one `git log --no-walk`, which the store then keeps."""
+    from journal import _gitparse
+
+    files = facts.files([c.sha for c in found])
+    missing = [c.sha for c in found if c.sha not in files]
+    if missing:
+        args = ["log", "--no-walk=unsorted", "--stdin", f"--format={_gitparse.LOG_FORMAT}"]
+        args += [*_DIFF_ARGS, "--root", "--diff-merges=first-parent", "--no-show-signature"]
+        out = run([*args, "--no-color"], cwd, "".join(f"{sha}\n" for sha in missing))
+        fresh = {c.sha: c.files for c in _gitparse.parse_log(out)}
+        facts.add_files(fresh)
+        files.update(fresh)
+    return [c._replace(files=files.get(c.sha, ())) for c in found]
 
 
 def patch_ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
@@ -261,6 +304,9 @@ def patch_ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
     from journal import _gitparse
 
     missing = [sha for sha in dict.fromkeys(shas) if sha not in _patch_ids]
+    if missing and _facts is not None:
+        _patch_ids.update(_facts.patch_ids(missing))
+        missing = [sha for sha in missing if sha not in _patch_ids]
     if missing:
         log = ["log", "-p", "--no-walk=unsorted", "--stdin", "--format=commit %H", "--root", "-M"]
         log += ["--no-relative", "--no-ext-diff", "--no-textconv", "--no-color"]
@@ -269,6 +315,8 @@ def patch_ids(cwd: Path | str, shas: Sequence[str]) -> dict[str, str]:
         out = run_bytes(["patch-id", "--stable"], cwd, patches)
         found = _gitparse.parse_patch_ids(out.decode("ascii", errors="replace"))
         _patch_ids.update((sha, found.get(sha)) for sha in missing)
+        if _facts is not None:
+            _facts.add_patch_ids({sha: found.get(sha) for sha in missing})
     return {sha: known for sha in shas if (known := _patch_ids[sha])}
 
 

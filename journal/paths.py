@@ -44,9 +44,7 @@ def relativize(path: str, toplevel: Path, worktrees: list[Path]) -> str:
         return tildify(path)
     if not path.startswith("/"):
         return posixpath.normpath(path)
-    roots = {toplevel, *worktrees}
-    roots |= {Path(os.path.realpath(root)) for root in roots}
-    ordered = sorted(roots, key=lambda root: len(root.parts), reverse=True)
+    ordered = _deepest_first((toplevel, *worktrees))
     normalized = PurePosixPath(posixpath.normpath(path))
     for candidate in (normalized, PurePosixPath(os.path.realpath(normalized))):
         for root in ordered:
@@ -55,9 +53,17 @@ def relativize(path: str, toplevel: Path, worktrees: list[Path]) -> str:
     return tildify(str(normalized))
 
 
+@functools.lru_cache(maxsize=32)
+def _deepest_first(roots: tuple[Path, ...]) -> list[Path]:
+    """`roots` and their symlink-resolved forms, the deepest first. Resolved once per process and
+    set of roots: a fragment's build asks for every path and text it cleans."""
+    found = {*roots, *(Path(os.path.realpath(root)) for root in roots)}
+    return sorted(found, key=lambda root: len(root.parts), reverse=True)
+
+
 def replace_roots(text: str, roots: list[Path]) -> str:
     """Absolute mentions of the repository's roots in free text become `.` (so `/repo/src` → `./src`)."""
-    literal = {str(root) for root in roots} | {os.path.realpath(root) for root in roots}
+    literal = {str(root) for root in _deepest_first(tuple(roots))}
     literal.discard("/")
     present = [root for root in sorted(literal, key=len, reverse=True) if root in text]
     if not present:

@@ -56,7 +56,7 @@ def refresh(
     """Bring fragments and journals up to date; with `stage`, add what changed to the index."""
     run = Run.start(paths, config)
     local = state.local_dir(paths.common_dir)
-    with state.locked(local):
+    with state.locked(local), git.facts_kept(local):
         run.result.notices += deferred.apply(local)  # rewrites a hook left when the lock was busy
         key = checkpoint.view_key(paths.toplevel, run.branch)
         seen = checkpoint.Checkpoint() if everything else checkpoint.load(local, key)
@@ -130,7 +130,8 @@ def _index_recall(run: Run, tips: list[str]) -> None:
 def render_days(paths: git.RepoPaths, config: Config, days: Iterable[date]) -> RefreshResult:
     """Re-render the given days from the fragments in the work tree (no ingest, nothing staged)."""
     run = Run.start(paths, config)
-    with state.locked(state.local_dir(paths.common_dir)):
+    local = state.local_dir(paths.common_dir)
+    with state.locked(local), git.facts_kept(local):
         _write_days(run, set(days), None, [])
     return run.result
 
@@ -141,7 +142,8 @@ def render_all_days(paths: git.RepoPaths, config: Config, *, force: bool = False
     Days whose inputs and journal are unchanged since their last render are skipped unless `force`
     (`journal.day_digest`)."""
     run = Run.start(paths, config)
-    with state.locked(state.local_dir(paths.common_dir)):
+    local = state.local_dir(paths.common_dir)
+    with state.locked(local), git.facts_kept(local):
         days = _all_fragment_days(run) | task_refresh.all_days(run)
         _write_days(run, days, None, [], force=force)
     return run.result

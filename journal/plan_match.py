@@ -19,7 +19,9 @@ two; the other one has left the plan.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -43,6 +45,7 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
+@functools.lru_cache(maxsize=8192)
 def similarity(one: str, other: str) -> float:
     """0..1 for two step texts (normalised): the mean of the character and the word sequence
     ratios, or the word overlap (Jaccard) when higher, so a typo fix, an added word and a
@@ -83,9 +86,41 @@ def _score(old: Earlier, text: str, position: int, kept_length: bool) -> float |
     bonus = _IN_PLACE if in_place else 0.0
     if normalize(old.text) == normalize(text):
         return _EXACT + bonus
+    reworded = REWORDED if in_place and kept_length else SIMILAR
+    bar = RETURNING if old.position is None else reworded
+    # Every plan is sent whole again, so most pairs are far apart: bound them before the ratios.
+    if _similarity_bound(old.text, text) < bar:
+        return None
     value = similarity(old.text, text)
-    if old.position is None:
-        return value if value >= RETURNING else None
-    if value >= SIMILAR or (in_place and kept_length and value >= REWORDED):
-        return value + bonus
-    return None
+    if value < bar:
+        return None
+    return value if old.position is None else value + bonus
+
+
+def _similarity_bound(one: str, other: str) -> float:
+    """At least `similarity(one, other)`: each sequence ratio is bounded by the share of elements
+    the two texts have in common, counted without their order (difflib's `quick_ratio`)."""
+    words_a, chars_a = _counts(one)
+    words_b, chars_b = _counts(other)
+    if words_a == words_b:
+        return 1.0
+    union = len(words_a.keys() | words_b.keys())
+    jaccard = len(words_a.keys() & words_b.keys()) / union if union else 0.0
+    return max((_shared_share(chars_a, chars_b) + _shared_share(words_a, words_b)) / 2, jaccard)
+
+
+@functools.lru_cache(maxsize=4096)
+def _counts(text: str) -> tuple[Counter[str], Counter[str]]:
+    """The words of `text` (as `similarity` splits them) and the characters of their joined form."""
+    words = _WORD.findall(text.lower())
+    return Counter(words), Counter(" ".join(words))
+
+
+def _shared_share(one: Counter[str], other: Counter[str]) -> float:
+    total = one.total() + other.total()
+    if not total:
+        return 1.0
+    if len(other) < len(one):
+        one, other = other, one
+    shared = sum(min(count, other[key]) for key, count in one.items() if key in other)
+    return 2.0 * shared / total

@@ -41,6 +41,7 @@ REBUILDABLE = (
     "session-index.log",
     "sessions",
     "recall.sqlite",
+    "commit-facts.sqlite",
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, NamedTuple
 
 from journal.paths import home_pattern
@@ -59,14 +60,25 @@ class Redactor:
                 raise JournalError(message) from exc
         return cls(config.redact_patterns)
 
-    def secrets(self, text: str) -> list[Finding]:
-        """Non-overlapping secret spans of `text`; overlapping matches merge under the first rule's kind."""
-        markers = [m.span() for m in MARKER.finditer(text)] if "[REDACTED:" in text else []
+    def hints_in(self, text: str) -> frozenset[str]:
+        """The rules' hints that occur in `text`. Any text whose hints are among these (a part of
+        `text`) can be checked for those alone: see `secrets`. No hint holds a quote, a backslash
+        or a control character (JSON escapes only those by necessity: `check_secrets`)."""
+        lowered = text.lower()
+        return frozenset(hint for hint in self._enabled_by if hint in lowered)
+
+    def secrets(self, text: str, hints: Collection[str] | None = None) -> list[Finding]:
+        """Non-overlapping secret spans of `text`; overlapping matches merge under the first rule's
+        kind. `hints`, when given, holds every hint `text` can contain (`hints_in` of a text that
+        contains it): the others are not looked for."""
         lowered = text.lower()
         active = set(self._unhinted)
-        for hint, rules in self._enabled_by.items():
+        for hint in self._enabled_by if hints is None else hints:
             if hint in lowered:
-                active |= rules
+                active |= self._enabled_by[hint]
+        if not active:
+            return []
+        markers = [m.span() for m in MARKER.finditer(text)] if "[REDACTED:" in text else []
         spans: list[tuple[int, int, int]] = []  # start, end, rule index (priority)
         for index in sorted(active):
             rule = self.rules[index]
@@ -82,13 +94,17 @@ class Redactor:
             for start, end, index in _merge(spans)
         ]
 
-    def findings(self, text: str) -> list[Finding]:
-        """Every secret and home path left in `text` (what the commit gate refuses)."""
+    def findings(self, text: str, hints: Collection[str] | None = None) -> list[Finding]:
+        """Every secret and home path left in `text` (what the commit gate refuses); `hints` as
+        for `secrets`."""
         homes = [
             Finding("home_path", m.start(), m.end(), fingerprint(m.group()))
             for m in self._home.finditer(text)
         ]
-        return sorted(self.secrets(text) + homes, key=lambda f: (f.start, f.end))
+        found = self.secrets(text, hints)
+        if not homes or not found:
+            return found or homes
+        return sorted(found + homes, key=lambda f: (f.start, f.end))
 
     def redact(self, text: str) -> str:
         # Usually one pass. A replacement can change what precedes the next token (secrets glued

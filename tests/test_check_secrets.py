@@ -198,3 +198,34 @@ def test_what_redaction_leaves_passes_the_gate_and_a_secret_is_placed(parts: lis
     (hit,) = check_secrets.scan_text("f.json", planted, redactor)
     assert (hit.kind, hit.fingerprint) == ("github_token", FINGERPRINT)
     assert planted.split("\n")[hit.line - 1][hit.column - 1 :].startswith(TOKEN)
+
+
+def test_no_hint_holds_a_character_json_must_escape() -> None:
+    """What lets a JSON file's strings be checked for the hints of its text alone."""
+    everything = {hint for rule in Redactor().rules for hint in rule.hints}
+    assert len(everything) > 50
+    for hint in everything:
+        assert not set(hint) & {'"', "\\"}, hint
+        assert hint.isprintable(), hint
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.one_of(st.sampled_from(PIECES), st.text(max_size=12)),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.sampled_from([*PIECES[:5], "k", "token"]), inner, max_size=4),
+        ),
+        max_leaves=12,
+    ),
+    st.booleans(),
+)
+def test_strings_checked_for_the_files_hints_find_what_all_hints_find(
+    document: object, ascii_only: bool
+) -> None:
+    redactor = Redactor(home="/nonexistent")
+    text = json.dumps(document, ensure_ascii=ascii_only, indent=2)
+    hints = check_secrets._hints_of_strings(text, redactor)
+    for value in check_secrets._strings(json.loads(text)):
+        assert redactor.findings(value, hints) == redactor.findings(value)

@@ -205,6 +205,7 @@ def test_reset_local_drops_only_rebuildable_caches(
         "session-index.json",
         "sessions",
         "recall.sqlite",
+        "commit-facts.sqlite",
     }
     assert not any((local / name).exists() for name in prune.REBUILDABLE)
     for name in ("events.jsonl", "checkpoints.json", "pruned.json"):

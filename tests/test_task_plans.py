@@ -322,3 +322,12 @@ def test_incremental_equals_all_at_once(
         statuses = [r["status"] for r in task["transitions"]]
         for before, after in itertools.pairwise(statuses):
             assert after in tasks.ALLOWED[before]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab cdE1-.,", max_size=40),
+    st.text(alphabet="ab cdE1-.,", max_size=40),
+)
+def test_the_bound_that_skips_a_pair_is_never_below_its_similarity(one: str, other: str) -> None:
+    assert plan_match._similarity_bound(one, other) >= plan_match.similarity(one, other)
