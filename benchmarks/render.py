@@ -7,10 +7,12 @@ day's first commit changes. `ai-journal import` builds the fragments and journal
 `ai-journal render --all-days` are timed in turns with `git log --stat` from the first day on, and
 with a Python importing what the renderer imports (the floor of any renderer in this process model).
 
-`render --all-days` is timed twice: as it is run again with nothing changed (every day's digest
-and journal match its last render, so no day is rendered: `render_all_days`), and after a
-template change (a comment added to a template override before each run, so every day's digest
-moves and every day is rendered, though the bytes stay the same: `render_all_days_templates`).
+`render --all-days` is timed three ways: run again with nothing changed, where it ends at the stamp
+its last run left (`journal.render_stamp`: `render_all_days`); the same with the stamp turned off,
+so every day's context is built and digested and matches its last render, and no day is rendered
+(`render_all_days_digests`); and after a template change (a comment added to a template override
+before each run, so every day's digest moves and every day is rendered, though the bytes stay the
+same: `render_all_days_templates`).
 """
 
 from __future__ import annotations
@@ -107,11 +109,15 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
         raise RuntimeError(f"{len(journals)} journals for {len(days)} days of agent work")
     since = f"--since={days[0].isoformat()}"
     touch = _template_toucher(repo)
+    digests_env = {**env, "AI_JOURNAL_RENDER_SKIP": "0"}
     times = interleaved(
         {
             "render_all": lambda: timed(lambda: run(["ai-journal", "render", "--all"], repo, env)),
             "render_all_days": lambda: timed(
                 lambda: run(["ai-journal", "render", "--all-days"], repo, env)
+            ),
+            "render_all_days_digests": lambda: timed(
+                lambda: run(["ai-journal", "render", "--all-days"], repo, digests_env)
             ),
             "render_all_days_templates": lambda: (
                 touch() + timed(lambda: run(["ai-journal", "render", "--all-days"], repo, env))
@@ -131,6 +137,9 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
         "ms": {name: s.as_dict() for name, s in times.items()},
         "render_all/git_log_stat": ratio(times["render_all"], times["git_log_stat"]),
         "render_all_days/git_log_stat": ratio(times["render_all_days"], times["git_log_stat"]),
+        "render_all_days_digests/git_log_stat": ratio(
+            times["render_all_days_digests"], times["git_log_stat"]
+        ),
         "render_all_days_templates/git_log_stat": ratio(
             times["render_all_days_templates"], times["git_log_stat"]
         ),

@@ -1,6 +1,7 @@
 """Console-script entry point. `ai-journal hook …` is dispatched without importing the CLI stack
 (click, rich), because hooks run on every git operation; so is the secrets check the pre-commit
-framework runs after the stage, when the stage left nothing to check (`journal.stage_stamp`).
+framework runs after the stage, when the stage left nothing to check (`journal.stage_stamp`), and
+`render --all-days` when nothing changed since its last run (`journal.render_stamp`).
 `hook --profile <stage>` (or AI_JOURNAL_PROFILE=1) times the hook (`journal.profile`)."""
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ def main(argv: list[str] | None = None) -> int:
         from journal import stage_stamp
 
         if stage_stamp.nothing_staged():  # the stage left nothing of ours to check
+            return 0
+    if args == ["render", "--all-days"]:
+        from journal import render_stamp
+
+        if render_stamp.unchanged():  # what the full run would say, having rendered nothing
+            print("journals are up to date")
             return 0
     _load_site()
     from journal.cli import main as cli_main

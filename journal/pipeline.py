@@ -18,6 +18,7 @@ from journal import (
     checkpoint,
     context_agents,
     day,
+    day_digest,
     deferred,
     fragment,
     git,
@@ -30,6 +31,8 @@ from journal import (
     project_state,
     remap,
     remap_move,
+    render,
+    render_stamp,
     rewrite,
     state,
     summary_command,
@@ -144,9 +147,31 @@ def render_all_days(paths: git.RepoPaths, config: Config, *, force: bool = False
     run = Run.start(paths, config)
     local = state.local_dir(paths.common_dir)
     with state.locked(local), git.facts_kept(local):
+        signed = render_stamp.sign_inputs(str(paths.toplevel), str(render.builtin_dir()))
+        signed += render_stamp.sign_history(str(paths.common_dir))
         days = _all_fragment_days(run) | task_refresh.all_days(run)
         _write_days(run, days, None, [], force=force)
+        _stamp_render(run, local, signed)
     return run.result
+
+
+def _stamp_render(run: Run, local: Path, signed: list[tuple[str, str]]) -> None:
+    """The stamp that lets the next `render --all-days` with nothing changed end before it
+    starts (`journal.render_stamp`); none after a run with notices or whose HEAD moved."""
+    where, url = render_stamp.asked(str(run.paths.toplevel))
+    if where is None:
+        return
+    if (
+        run.result.notices
+        or where.head != run.head.sha
+        or (url or None) != git.origin_url(run.paths.toplevel)
+    ):
+        render_stamp.remove(where)
+        return
+    recorded = day_digest.DayDigests.load(local, []).stored
+    written = {path: entry.get("file") for path, entry in recorded.items()}
+    folder = str(run.paths.toplevel / run.config.journal_dir)
+    render_stamp.save(where, url, signed, folder, written)
 
 
 def _write_days(

@@ -148,6 +148,7 @@ def _check_render(results: dict[str, Any]) -> None:
     assert fig["commits"] == 4 * fig["days"]
     assert _positive(fig["render_all/git_log_stat"])
     assert _positive(fig["render_all_days/git_log_stat"])
+    assert _positive(fig["render_all_days_digests/git_log_stat"])
     assert _positive(fig["render_all_days_templates/git_log_stat"])
     assert _positive(fig["import_floor/git_log_stat"])
 
@@ -196,6 +197,7 @@ def _check_table(results: dict[str, Any]) -> None:
         "6",
         "7",
         "7b",
+        "7d",
         "7c",
         "8",
     ]

@@ -1,0 +1,217 @@
+"""`render --all-days` with nothing changed since its last run, known on the standard library.
+
+A render is a pure function of its inputs (design principle 4). For `render --all-days` they are:
+the files under `.ai-journal/` (fragments, configuration, project state, template overrides), the
+built-in templates and the renderer's own code, HEAD and its branch, the `origin` URL (web links),
+`$TZ` and `$HOME`, and what the run itself keeps: the journals, `render-digests.json`,
+`task-days.json` and `stale-journals.json`. Each run leaves a stamp of them (one per worktree, in
+the local state): size, modification time and inode of every file and folder (a file added or
+removed moves its folder's time), the inputs taken before the run read them and its own files
+after it wrote them, each journal only when its bytes are the ones the run recorded. The next
+`render --all-days` whose inputs all match ends there, with the answer the full run would give:
+it would render nothing and write nothing.
+
+A run that had something to say (a notice) leaves no stamp, so the next one says it again;
+`--force` never reads the stamp; `AI_JOURNAL_RENDER_SKIP=0` turns the check off. This module
+imports `os` alone: two git processes (`rev-parse`, `remote get-url`) started side by side are the
+check's only other cost.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+VERSION = "1"
+STAMP_NAME = "render-stamp"
+SWITCH = "AI_JOURNAL_RENDER_SKIP"
+LOCAL_OUTPUTS = ("render-digests.json", "task-days.json", "stale-journals.json")
+ENVIRONMENT = ("TZ", "HOME")
+HISTORY_FILES = ("info/grafts", "shallow", "refs/replace")
+_HEAD_QUESTION = (
+    *("rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir"),
+    *("HEAD", "--symbolic-full-name", "HEAD"),
+)
+_URL_QUESTION = ("remote", "get-url", "origin")
+
+
+class Where:
+    """A worktree as `git rev-parse` names it, with HEAD and its ref (`HEAD` when detached)."""
+
+    def __init__(self, toplevel: str, git_dir: str, common: str, head: str, ref: str) -> None:
+        self.toplevel, self.git_dir, self.common = toplevel, git_dir, common
+        self.head, self.ref = head, ref
+
+    def stamp_path(self) -> str:
+        own = os.path.normpath(self.git_dir) == os.path.normpath(self.common)
+        suffix = "" if own else "-" + os.path.basename(os.path.normpath(self.git_dir))
+        return os.path.join(self.common, "ai-journal", STAMP_NAME + suffix)
+
+
+def unchanged() -> bool:
+    """True when the last `render --all-days` here left a stamp that everything still matches."""
+    try:
+        return _unchanged()
+    except Exception:  # anything unexpected: the full render decides
+        return False
+
+
+def _unchanged() -> bool:
+    if os.environ.get(SWITCH) == "0":
+        return False
+    where, url = asked()
+    if where is None:
+        return False
+    header, inputs = _read(where.stamp_path())
+    if header != _header(where, url):
+        return False
+    return all(signature(path) == sig for sig, path in inputs)
+
+
+def asked(directory: str | None = None) -> tuple[Where | None, str]:
+    """The worktree (None outside one, or on an unborn branch) and its `origin` URL ("" when it
+    has none), from git run in `directory` (default: here)."""
+    place = ("-C", directory) if directory is not None else ()
+    head_answer, url_answer = _git_answers([(*place, *_HEAD_QUESTION), (*place, *_URL_QUESTION)])
+    lines = (head_answer or "").splitlines()
+    where = Where(*lines) if len(lines) == 5 else None
+    return where, (url_answer or "").strip()
+
+
+# -- writing (at the end of a full run, under the state lock) --------------------------------------
+
+
+def sign_inputs(toplevel: str, builtin_templates: str) -> list[tuple[str, str]]:
+    """What the run reads and never writes, signed before it reads them."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    roots = [os.path.join(toplevel, ".ai-journal"), builtin_templates, package]
+    return [(signature(path), path) for path in _tree(dict.fromkeys(roots))]
+
+
+def sign_history(common: str) -> list[tuple[str, str]]:
+    """What can change the history HEAD reaches without moving HEAD: grafts, a shallow
+    boundary, replacement refs."""
+    paths = [os.path.join(common, *name.split("/")) for name in HISTORY_FILES]
+    return [(signature(path), path) for path in paths]
+
+
+def save(
+    where: Where,
+    url: str,
+    inputs: list[tuple[str, str]],
+    journal_dir: str,
+    written: Mapping[str, str | None],
+) -> None:
+    """The stamp of a run that read `inputs` and left its journals as `written` ({path: sha256
+    of the bytes it recorded}); a journal whose bytes are not those signs as never matching."""
+    import hashlib
+
+    outputs: list[tuple[str, str]] = []
+    for path in _tree([journal_dir]):
+        sig = signature(path)
+        if path in written:
+            try:
+                with open(path, "rb") as handle:
+                    ours = hashlib.sha256(handle.read()).hexdigest() == written[path]
+            except OSError:
+                ours = False
+            sig = sig if ours else "changed"
+        outputs.append((sig, path))
+    local = os.path.join(where.common, "ai-journal")
+    outputs += [(signature(p), p) for p in (os.path.join(local, n) for n in LOCAL_OUTPUTS)]
+    body = "".join(f"{sig}\t{path}\n" for sig, path in [*inputs, *outputs])
+    text = _header(where, url) + "=\n" + body
+    target = where.stamp_path()
+    temporary = f"{target}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    os.replace(temporary, target)  # a cache: a crash leaves the old stamp or none, never a torn one
+
+
+def remove(where: Where) -> None:
+    """A run that must not be skipped next time (it failed, or had notices) leaves no stamp."""
+    if os.path.lexists(where.stamp_path()):
+        os.unlink(where.stamp_path())
+
+
+# -- what is compared ----------------------------------------------------------------------------
+
+
+def signature(path: str) -> str:
+    """Size, modification time and inode: a write, an append, a rename over it all change it; a
+    folder's time moves when an entry is added, removed or renamed."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _tree(roots: Iterable[str]) -> list[str]:
+    """Every folder and file under `roots` (the roots included), compiled bytecode left out."""
+    found: list[str] = []
+    stack = list(roots)
+    while stack:
+        folder = stack.pop()
+        found.append(folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.name == "__pycache__":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            else:
+                found.append(entry.path)
+    return found
+
+
+def _header(where: Where, url: str) -> str:
+    env = "\x1f".join(os.environ.get(name, "") for name in ENVIRONMENT)
+    fields = (VERSION, where.toplevel, where.head, where.ref, url, env)
+    if any("\n" in field or "\t" in field for field in fields):
+        return "unstampable\n"  # never equal to a header read back from a file
+    names = ("v", "toplevel", "head", "ref", "url", "env")
+    return "".join(f"{name}\t{value}\n" for name, value in zip(names, fields, strict=True))
+
+
+def _read(path: str) -> tuple[str | None, list[tuple[str, str]]]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None, []
+    header, separator, body = text.partition("=\n")
+    if not separator or not text.endswith("\n"):
+        return None, []
+    pairs = [tuple(line.split("\t", 1)) for line in body.splitlines()]
+    return header, [(pair[0], pair[1]) for pair in pairs if len(pair) == 2]
+
+
+def _git_answers(questions: list[tuple[str, ...]]) -> list[str | None]:
+    """The stdout of `git <question>` for each question, run side by side; None for one that
+    failed. `posix_spawn` rather than `subprocess`, whose import costs more than both runs."""
+    started = []
+    for question in questions:
+        read_end, write_end = os.pipe()
+        actions = [
+            (os.POSIX_SPAWN_DUP2, write_end, 1),
+            (os.POSIX_SPAWN_CLOSE, read_end),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        ]
+        pid = os.posix_spawnp("git", ["git", *question], os.environ, file_actions=actions)
+        os.close(write_end)
+        started.append((pid, read_end))
+    answers: list[str | None] = []
+    for pid, read_end in started:
+        chunks = []
+        while chunk := os.read(read_end, 1 << 16):
+            chunks.append(chunk)
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+        ok = os.waitstatus_to_exitcode(status) == 0
+        answers.append(b"".join(chunks).decode("utf-8", "replace") if ok else None)
+    return answers
