@@ -59,7 +59,10 @@ def check(secrets: bool, staged: bool, rev_range: str | None, fmt: str) -> int:
         problems += range_problems(top, repo.config, base, head)
         secrets_found = secret_problems(top, repo.config, rev=head)
     else:  # --secrets is the one check of a commit (and what a bare `check` runs)
-        secrets_found = secret_problems(top, repo.config, staged_only=staged)
+        from journal import clean_texts, state
+
+        with clean_texts.kept(state.local_dir(repo.paths.common_dir)):
+            secrets_found = secret_problems(top, repo.config, staged_only=staged)
     problems += secrets_found
     for problem in problems:
         click.echo(problem.github() if fmt == "github" else problem.text(), err=fmt == "text")

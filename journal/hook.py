@@ -188,12 +188,13 @@ def _stage(paths: git.RepoPaths) -> list[str]:
     config = config_mod.load(paths.toplevel)
     if not config.stage_journal:
         return secret_gate(paths, config, [])
-    from journal import pipeline, stage_stamp_write
+    from journal import clean_texts, pipeline, stage_stamp_write
 
     logs = stage_stamp_write.begin(paths, config)  # signs the logs before the run reads them
-    result = pipeline.refresh(paths, config, stage=True)
-    stage_stamp_write.save(paths, config, logs, result)
-    return secret_gate(paths, config, [_one_line(notice) for notice in result.notices])
+    with clean_texts.kept(state.local_dir(paths.common_dir)):
+        result = pipeline.refresh(paths, config, stage=True)
+        stage_stamp_write.save(paths, config, logs, result)
+        return secret_gate(paths, config, [_one_line(notice) for notice in result.notices])
 
 
 def secret_gate(paths: git.RepoPaths, config: Config, notices: list[str]) -> list[str]:

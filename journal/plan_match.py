@@ -41,10 +41,6 @@ class Earlier(NamedTuple):
     position: int | None
 
 
-def normalize(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
-
-
 @functools.lru_cache(maxsize=8192)
 def similarity(one: str, other: str) -> float:
     """0..1 for two step texts (normalised): the mean of the character and the word sequence
@@ -84,12 +80,12 @@ def match(earlier: Sequence[Earlier], current: Sequence[str], kept_length: bool)
 def _score(old: Earlier, text: str, position: int, kept_length: bool) -> float | None:
     in_place = old.position == position
     bonus = _IN_PLACE if in_place else 0.0
-    if normalize(old.text) == normalize(text):
+    if _text(old.text).normal == _text(text).normal:
         return _EXACT + bonus
     reworded = REWORDED if in_place and kept_length else SIMILAR
     bar = RETURNING if old.position is None else reworded
     # Every plan is sent whole again, so most pairs are far apart: bound them before the ratios.
-    if _similarity_bound(old.text, text) < bar:
+    if not _may_reach(_text(old.text), _text(text), bar):
         return None
     value = similarity(old.text, text)
     if value < bar:
@@ -97,23 +93,36 @@ def _score(old: Earlier, text: str, position: int, kept_length: bool) -> float |
     return value if old.position is None else value + bonus
 
 
-def _similarity_bound(one: str, other: str) -> float:
-    """At least `similarity(one, other)`: each sequence ratio is bounded by the share of elements
-    the two texts have in common, counted without their order (difflib's `quick_ratio`)."""
-    words_a, chars_a = _counts(one)
-    words_b, chars_b = _counts(other)
-    if words_a == words_b:
-        return 1.0
-    union = len(words_a.keys() | words_b.keys())
-    jaccard = len(words_a.keys() & words_b.keys()) / union if union else 0.0
-    return max((_shared_share(chars_a, chars_b) + _shared_share(words_a, words_b)) / 2, jaccard)
+class _Text(NamedTuple):
+    """A step text as `similarity` sees it, counted for the bounds."""
+
+    normal: str
+    words: Counter[str]
+    chars: Counter[str]
 
 
 @functools.lru_cache(maxsize=4096)
-def _counts(text: str) -> tuple[Counter[str], Counter[str]]:
-    """The words of `text` (as `similarity` splits them) and the characters of their joined form."""
+def _text(text: str) -> _Text:
     words = _WORD.findall(text.lower())
-    return Counter(words), Counter(" ".join(words))
+    normal = " ".join(words)
+    return _Text(normal, Counter(words), Counter(normal))
+
+
+def _may_reach(one: _Text, other: _Text, bar: float) -> bool:
+    """False when `similarity` of the two texts is surely under `bar`. Each sequence ratio is at
+    most the share of elements the texts have in common, counted without their order (difflib's
+    `quick_ratio`); the character share is bounded by 1 until the words leave it a chance."""
+    if one.words == other.words:
+        return True
+    shared = one.words.keys() & other.words.keys()
+    union = len(one.words.keys() | other.words.keys())
+    jaccard = len(shared) / union if union else 0.0
+    total = one.words.total() + other.words.total()
+    common = sum(min(one.words[word], other.words[word]) for word in shared)
+    word_share = 2.0 * common / total if total else 1.0
+    if max((1.0 + word_share) / 2, jaccard) < bar:
+        return False
+    return max((_shared_share(one.chars, other.chars) + word_share) / 2, jaccard) >= bar
 
 
 def _shared_share(one: Counter[str], other: Counter[str]) -> float:

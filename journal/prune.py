@@ -42,6 +42,7 @@ REBUILDABLE = (
     "sessions",
     "recall.sqlite",
     "commit-facts.sqlite",
+    "clean-texts",
 )
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from journal import __version__, clean_texts, redact_rules
 from journal.paths import home_pattern
 from journal.redact_rules import BUILTIN_RULES, Rule, rejects
 
@@ -47,6 +49,7 @@ class Redactor:
         }
         self._unhinted = {i for i, rule in enumerate(self.rules) if not rule.hints}
         self._home = home_pattern(os.environ.get("HOME", "") if home is None else home)
+        self._key: bytes | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Redactor:
@@ -96,7 +99,16 @@ class Redactor:
 
     def findings(self, text: str, hints: Collection[str] | None = None) -> list[Finding]:
         """Every secret and home path left in `text` (what the commit gate refuses); `hints` as
-        for `secrets`."""
+        for `secrets`. Inside `clean_texts.kept`, a text found clean before is not looked at."""
+        store = self._clean_store()
+        if store is not None and store.knows(text):
+            return []
+        found = self._findings(text, hints)
+        if store is not None and not found:
+            store.learn(text)
+        return found
+
+    def _findings(self, text: str, hints: Collection[str] | None) -> list[Finding]:
         homes = [
             Finding("home_path", m.start(), m.end(), fingerprint(m.group()))
             for m in self._home.finditer(text)
@@ -107,6 +119,15 @@ class Redactor:
         return sorted(found + homes, key=lambda f: (f.start, f.end))
 
     def redact(self, text: str) -> str:
+        store = self._clean_store()
+        if store is not None and store.knows(text):
+            return text
+        clean = self._redact(text)
+        if store is not None:  # what redaction leaves holds no finding: the loop ends on none
+            store.learn(clean)
+        return clean
+
+    def _redact(self, text: str) -> str:
         # Usually one pass. A replacement can change what precedes the next token (secrets glued
         # together), so repeat until nothing matches; every pass turns text into markers, so it ends.
         while True:
@@ -118,6 +139,26 @@ class Redactor:
             if homed == text:
                 return text
             text = homed
+
+    def _clean_store(self) -> clean_texts.Store | None:
+        if clean_texts.inactive():
+            return None
+        if self._key is None:
+            self._key = clean_texts.rules_key(self._decisive())
+        return clean_texts.store_for(self._key)
+
+    def _decisive(self) -> Iterator[str]:
+        """Everything that decides what is found: the rules, the home pattern, this code."""
+        yield __version__
+        for rule in self.rules:
+            yield "\x1f".join((rule.kind, rule.source, *rule.hints))
+        yield self._home.pattern
+        yield MARKER.pattern
+        for module in (__file__, redact_rules.__file__):
+            try:
+                yield hashlib.sha256(Path(module).read_bytes()).hexdigest()
+            except OSError:
+                yield "unread"
 
 
 def _inside_any(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

@@ -229,3 +229,29 @@ def test_strings_checked_for_the_files_hints_find_what_all_hints_find(
     hints = check_secrets._hints_of_strings(text, redactor)
     for value in check_secrets._strings(json.loads(text)):
         assert redactor.findings(value, hints) == redactor.findings(value)
+
+
+def test_a_secret_planted_after_clean_commits_is_refused_by_the_native_gate(
+    here: GitRepo, codex_home: CodexHome
+) -> None:
+    """Texts the gate found clean are remembered (`journal.clean_texts`); a new one is still
+    looked at, in the string it was planted in."""
+    install.install_native(git_mod.repo_paths(here.path))
+    session = codex_home.session(here.path, BASE_TIME + timedelta(minutes=2), commit=here.head())
+    session.prompt("Make the app say z", cwd=str(here.path)).reply("Done.")
+    here.commit("Work", {"app.py": "z\n"}, when=session.clock)
+    assert (here.path / ".git/ai-journal/clean-texts").stat().st_size > 32
+    fragment = next((here.path / ".ai-journal/sessions").glob("*.json"))
+    fragment.write_text(fragment.read_text().replace("Make the app say z", f"use {TOKEN} now"))
+    here.git("add", str(fragment))
+    proc = subprocess.run(
+        ["git", "commit", "-q", "-m", "more"],
+        cwd=here.path,
+        env={**os.environ, **here.date_env(BASE_TIME + timedelta(minutes=30))},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "github_token" in proc.stderr
+    assert TOKEN not in proc.stderr

@@ -59,6 +59,7 @@ REBUILDABLE = (
     "checkpoints.json",
     "render-digests.json",
     "commit-facts.sqlite",
+    "clean-texts",
 )
 _FULL_SHA = re.compile(r"^- ([0-9a-f]{40})$", re.MULTILINE)
 _COMMIT_ENTRY = re.compile(r"^- \d\d:\d\d `([0-9a-f]{7,40})`", re.MULTILINE)

@@ -206,6 +206,7 @@ def test_reset_local_drops_only_rebuildable_caches(
         "sessions",
         "recall.sqlite",
         "commit-facts.sqlite",
+        "clean-texts",
     }
     assert not any((local / name).exists() for name in prune.REBUILDABLE)
     for name in ("events.jsonl", "checkpoints.json", "pruned.json"):
