@@ -13,7 +13,7 @@ is accepted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -118,14 +118,37 @@ def _scan_json(name: str, text: str, document: Any, redactor: Redactor) -> list[
     return sorted(hits)
 
 
-def _hints_of_strings(text: str, redactor: Redactor) -> frozenset[str] | None:
+def _hints_of_strings(text: str, redactor: Redactor) -> Collection[str] | None:
     """The hints any string decoded from the JSON `text` can hold: those of `text` itself, unless
     an escape can spell a hint's character (`\\u0073k`, `:\\/\\/`); then None (look for all).
     Other escapes stand for quotes, backslashes and control characters, which no hint has
     (`redact.Redactor.hints_in`), and lowercasing maps character by character onto ASCII."""
     if "\\u" in text or "\\/" in text:
         return None
-    return redactor.hints_in(text)
+    return _TextHints(text, redactor)
+
+
+class _TextHints(Collection[str]):
+    """The hints of a file's text, looked for when a string first needs them: when every string
+    is known clean (`journal.clean_texts`), never."""
+
+    def __init__(self, text: str, redactor: Redactor) -> None:
+        self._text, self._redactor = text, redactor
+        self._found: frozenset[str] | None = None
+
+    def _hints(self) -> frozenset[str]:
+        if self._found is None:
+            self._found = self._redactor.hints_in(self._text)
+        return self._found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._hints())
+
+    def __len__(self) -> int:
+        return len(self._hints())
+
+    def __contains__(self, hint: object) -> bool:
+        return hint in self._hints()
 
 
 def _strings(document: Any) -> Iterator[str]:
