@@ -23,6 +23,7 @@ from typing import Any
 
 from journal import __version__, state
 from journal.errors import StateCorrupt
+from journal.render_stamp import signature
 
 DIGEST_FILE = "render-digests.json"
 RENDERER_VERSION = 1
@@ -62,11 +63,20 @@ class DayDigests:
         entry = self.stored.get(str(path))
         if entry is None or entry.get("inputs") != digest:
             return False
-        return entry.get("file") == file_hash(path)
+        signed = signature(str(path))  # before the bytes are read: a later write moves it
+        if entry.get("file") != file_hash(path):
+            return False
+        if entry.get("signature") != signed:
+            self.stored[str(path)] = {**entry, "signature": signed}
+            self.changed = True
+        return True
 
     def record(self, path: Path, digest: str) -> None:
-        """Remember that `path`, as it is now on disk, is the render of inputs with `digest`."""
-        entry = {"inputs": digest, "file": file_hash(path)}
+        """Remember that `path`, as it is now on disk, is the render of inputs with `digest`;
+        `signature` is the file's size, time and inode when its bytes were hashed, which the
+        render stamp (`journal.render_stamp`) compares instead of reading the file again."""
+        signed = signature(str(path))
+        entry = {"inputs": digest, "file": file_hash(path), "signature": signed}
         if self.stored.get(str(path)) != entry:
             self.stored[str(path)] = entry
             self.changed = True

@@ -169,9 +169,9 @@ def _stamp_render(run: Run, local: Path, signed: list[tuple[str, str]]) -> None:
         render_stamp.remove(where)
         return
     recorded = day_digest.DayDigests.load(local, []).stored
-    written = {path: entry.get("file") for path, entry in recorded.items()}
+    rendered = {path: entry.get("signature") for path, entry in recorded.items()}
     folder = str(run.paths.toplevel / run.config.journal_dir)
-    render_stamp.save(where, url, signed, folder, written)
+    render_stamp.save(where, url, signed, folder, rendered)
 
 
 def _write_days(

@@ -7,7 +7,7 @@ built-in templates and the renderer's own code, HEAD and its branch, the `origin
 `task-days.json` and `stale-journals.json`. Each run leaves a stamp of them (one per worktree, in
 the local state): size, modification time and inode of every file and folder (a file added or
 removed moves its folder's time), the inputs taken before the run read them and its own files
-after it wrote them, each journal only when its bytes are the ones the run recorded. The next
+after it wrote them, each journal as it was when the bytes the run recorded were hashed. The next
 `render --all-days` whose inputs all match ends there, with the answer the full run would give:
 it would render nothing and write nothing.
 
@@ -100,22 +100,14 @@ def save(
     url: str,
     inputs: list[tuple[str, str]],
     journal_dir: str,
-    written: Mapping[str, str | None],
+    rendered: Mapping[str, str | None],
 ) -> None:
-    """The stamp of a run that read `inputs` and left its journals as `written` ({path: sha256
-    of the bytes it recorded}); a journal whose bytes are not those signs as never matching."""
-    import hashlib
-
+    """The stamp of a run that read `inputs` and rendered the journals of `rendered` ({path: the
+    signature the file had when the bytes the run recorded were hashed}, `render-digests.json`):
+    such a journal signs as it was then, so a write since, even one before this stamp, moves it."""
     outputs: list[tuple[str, str]] = []
     for path in _tree([journal_dir]):
-        sig = signature(path)
-        if path in written:
-            try:
-                with open(path, "rb") as handle:
-                    ours = hashlib.sha256(handle.read()).hexdigest() == written[path]
-            except OSError:
-                ours = False
-            sig = sig if ours else "changed"
+        sig = (rendered[path] or "unsigned") if path in rendered else signature(path)
         outputs.append((sig, path))
     local = os.path.join(where.common, "ai-journal")
     outputs += [(signature(p), p) for p in (os.path.join(local, n) for n in LOCAL_OUTPUTS)]

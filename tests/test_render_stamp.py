@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -187,13 +186,22 @@ def test_force_renders_and_never_reads_the_stamp(
     assert renders.full_runs == 2
 
 
-def test_a_journal_changed_before_the_stamp_signs_as_changed(worked: GitRepo) -> None:
-    """A person's edit landing between the run's write and its stamp is not taken as the run's."""
-    where, url = render_stamp.asked(str(worked.path))
-    assert where is not None
-    folder = str(worked.path / "docs/ai-journal")
-    journal = os.path.join(folder, f"{DAYS[0]}.md")
-    render_stamp.save(where, url, [], folder, {journal: "0" * 64})
-    stamp = Path(where.stamp_path()).read_text()
-    assert f"changed\t{journal}\n" in stamp
-    assert not render_stamp.unchanged()
+def test_a_journal_changed_before_the_stamp_is_not_taken_as_the_runs(
+    worked: GitRepo, renders: Renders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's edit landing between the run's write and its stamp: the stamp signs the file
+    as it was when the run hashed it, so the next run is a full one and renders it again."""
+    journal = worked.path / f"docs/ai-journal/{DAYS[0]}.md"
+    real_save = render_stamp.save
+
+    def edit_then_save(*args: object) -> None:
+        journal.write_text(journal.read_text().replace("It says y", "It said nothing"))
+        real_save(*args)  # type: ignore[arg-type]
+
+    _forget_digests(worked)  # the next run renders every day again
+    monkeypatch.setattr(render_stamp, "save", edit_then_save)
+    renders()
+    monkeypatch.setattr(render_stamp, "save", real_save)
+    assert "It said nothing" in journal.read_text()
+    assert renders() == f"wrote docs/ai-journal/{DAYS[0]}.md\n"
+    assert renders.ran_in_full
