@@ -129,14 +129,21 @@ def _hints_of_strings(text: str, redactor: Redactor) -> Collection[str] | None:
 
 
 class _TextHints(Collection[str]):
-    """The hints of a file's text, looked for when a string first needs them: when every string
-    is known clean (`journal.clean_texts`), never."""
+    """The hints of a file's text, looked for once many strings have needed them. Most strings
+    of a file seen before are known clean (`journal.clean_texts`) and need none; the first few
+    that do are checked for every hint, which costs less than looking through a large file."""
+
+    PER_STRING = 64  # strings checked for every hint before the file's own are looked for
 
     def __init__(self, text: str, redactor: Redactor) -> None:
         self._text, self._redactor = text, redactor
         self._found: frozenset[str] | None = None
+        self._asked = 0
 
-    def _hints(self) -> frozenset[str]:
+    def _hints(self) -> Collection[str]:
+        if self._found is None and self._asked < self.PER_STRING:
+            self._asked += 1
+            return self._redactor.all_hints
         if self._found is None:
             self._found = self._redactor.hints_in(self._text)
         return self._found

@@ -37,16 +37,23 @@ class Store:
         self.known: set[bytes] = set()
         self.met: dict[bytes, None] = {}  # in the order met: kept first when saving
         self.loaded_count = 0
+        self._answered: dict[str, bool] = {}
 
     def knows(self, text: str) -> bool:
+        clean = self._answered.get(text)  # a file repeats its keys and values many times
+        if clean is not None:
+            return clean
         digest = _digest(text)
         self.met[digest] = None
-        return digest in self.known
+        clean = digest in self.known
+        self._answered[text] = clean
+        return clean
 
     def learn(self, text: str) -> None:
         digest = _digest(text)
         self.known.add(digest)
         self.met[digest] = None
+        self._answered[text] = True
 
     def open(self, key: bytes) -> bool:
         """Serve rules of `key`; False when this run already serves another."""
@@ -92,8 +99,9 @@ def kept(local_dir: Path) -> Iterator[None]:
             _active = outer
 
 
-def inactive() -> bool:
-    return _active is None
+def active() -> Store | None:
+    """The store of the run inside `kept` (whatever its key), else None."""
+    return _active
 
 
 def store_for(key: bytes) -> Store | None:

@@ -46,7 +46,8 @@ def relativize(path: str, toplevel: Path, worktrees: list[Path]) -> str:
         return posixpath.normpath(path)
     ordered = _deepest_first((toplevel, *worktrees))
     normalized = PurePosixPath(posixpath.normpath(path))
-    for candidate in (normalized, PurePosixPath(os.path.realpath(normalized))):
+    for resolve in (False, True):  # the path as written first: resolving costs a stat a part
+        candidate = PurePosixPath(os.path.realpath(normalized)) if resolve else normalized
         for root in ordered:
             if candidate.is_relative_to(root):
                 return candidate.relative_to(root).as_posix()

@@ -48,9 +48,11 @@ class Redactor:
             hint: {i for i, rule in enumerate(self.rules) if hint in rule.hints}
             for hint in sorted({hint for rule in self.rules for hint in rule.hints})
         }
+        self.all_hints = tuple(self._enabled_by)
         self._unhinted = {i for i, rule in enumerate(self.rules) if not rule.hints}
         self._home = home_pattern(os.environ.get("HOME", "") if home is None else home)
         self._key: bytes | None = None
+        self._store: clean_texts.Store | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Redactor:
@@ -142,11 +144,13 @@ class Redactor:
             text = homed
 
     def _clean_store(self) -> clean_texts.Store | None:
-        if clean_texts.inactive():
-            return None
+        active = clean_texts.active()
+        if active is None or active is self._store:
+            return active  # asked for every text: the store it last matched, by identity
         if self._key is None:
             self._key = clean_texts.rules_key(self._decisive())
-        return clean_texts.store_for(self._key)
+        self._store = clean_texts.store_for(self._key)
+        return self._store
 
     def _decisive(self) -> Iterator[str]:
         """Everything that decides what is found: the rules, the home pattern, this code."""
