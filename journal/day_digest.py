@@ -23,7 +23,7 @@ from typing import Any
 
 from journal import __version__, state
 from journal.errors import StateCorrupt
-from journal.render_stamp import signature
+from journal.stage_stamp import signature
 
 DIGEST_FILE = "render-digests.json"
 RENDERER_VERSION = 1

@@ -13,14 +13,16 @@ it would render nothing and write nothing.
 
 A run that had something to say (a notice) leaves no stamp, so the next one says it again;
 `--force` never reads the stamp; `AI_JOURNAL_RENDER_SKIP=0` turns the check off. This module
-imports `os` alone: two git processes (`rev-parse`, `remote get-url`) started side by side are the
-check's only other cost.
+imports `os` and the stage stamp's `signature` alone: two git processes (`rev-parse`,
+`remote get-url`) started side by side are the check's only other cost.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+
+from journal.stage_stamp import signature  # a folder's time moves when an entry comes or goes
 
 VERSION = "1"
 STAMP_NAME = "render-stamp"
@@ -127,16 +129,6 @@ def remove(where: Where) -> None:
 
 
 # -- what is compared ----------------------------------------------------------------------------
-
-
-def signature(path: str) -> str:
-    """Size, modification time and inode: a write, an append, a rename over it all change it; a
-    folder's time moves when an entry is added, removed or renamed."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return "-"
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
 def _tree(roots: Iterable[str]) -> list[str]:
