@@ -144,34 +144,30 @@ def render_all_days(paths: git.RepoPaths, config: Config, *, force: bool = False
     a template or configuration change needs, without re-reading the agent logs (`render --all`).
     Days whose inputs and journal are unchanged since their last render are skipped unless `force`
     (`journal.day_digest`)."""
+    before = render_stamp.Inputs.take(str(paths.toplevel), str(render.builtin_dir()))
     run = Run.start(paths, config)
     local = state.local_dir(paths.common_dir)
     with state.locked(local), git.facts_kept(local):
-        signed = render_stamp.sign_inputs(str(paths.toplevel), str(render.builtin_dir()))
-        signed += render_stamp.sign_history(str(paths.common_dir))
         days = _all_fragment_days(run) | task_refresh.all_days(run)
         _write_days(run, days, None, [], force=force)
-        _stamp_render(run, local, signed)
+        _stamp_render(run, local, before)
     return run.result
 
 
-def _stamp_render(run: Run, local: Path, signed: list[tuple[str, str]]) -> None:
+def _stamp_render(run: Run, local: Path, before: render_stamp.Inputs) -> None:
     """The stamp that lets the next `render --all-days` with nothing changed end before it
-    starts (`journal.render_stamp`); none after a run with notices or whose HEAD moved."""
-    where, url = render_stamp.asked(str(run.paths.toplevel))
-    if where is None:
+    starts (`journal.render_stamp`); none after a run with notices, or if HEAD, its branch or
+    the origin URL moved while it ran."""
+    after = render_stamp.asked(str(run.paths.toplevel))
+    if after[0] is None:
         return
-    if (
-        run.result.notices
-        or where.head != run.head.sha
-        or (url or None) != git.origin_url(run.paths.toplevel)
-    ):
-        render_stamp.remove(where)
+    if run.result.notices or not before.same_place(after, run.head.sha):
+        render_stamp.remove(after[0])
         return
     recorded = day_digest.DayDigests.load(local, []).stored
     rendered = {path: entry.get("signature") for path, entry in recorded.items()}
     folder = str(run.paths.toplevel / run.config.journal_dir)
-    render_stamp.save(where, url, signed, folder, rendered)
+    render_stamp.save(after[0], after[1], before.signed, folder, rendered)
 
 
 def _write_days(

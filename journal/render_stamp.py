@@ -83,18 +83,31 @@ def asked(directory: str | None = None) -> tuple[Where | None, str]:
 # -- writing (at the end of a full run, under the state lock) --------------------------------------
 
 
-def sign_inputs(toplevel: str, builtin_templates: str) -> list[tuple[str, str]]:
-    """What the run reads and never writes, signed before it reads them."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    roots = [os.path.join(toplevel, ".ai-journal"), builtin_templates, package]
-    return [(signature(path), path) for path in _tree(dict.fromkeys(roots))]
+class Inputs:
+    """What a run is about to read, taken before it reads anything: the worktree with HEAD and
+    the origin URL, and the signatures of the files it reads and never writes."""
 
+    def __init__(self, where: Where | None, url: str, signed: list[tuple[str, str]]) -> None:
+        self.where, self.url, self.signed = where, url, signed
 
-def sign_history(common: str) -> list[tuple[str, str]]:
-    """What can change the history HEAD reaches without moving HEAD: grafts, a shallow
-    boundary, replacement refs."""
-    paths = [os.path.join(common, *name.split("/")) for name in HISTORY_FILES]
-    return [(signature(path), path) for path in paths]
+    @classmethod
+    def take(cls, toplevel: str, builtin_templates: str) -> Inputs:
+        where, url = asked(toplevel)
+        package = os.path.dirname(os.path.abspath(__file__))
+        roots = [os.path.join(toplevel, ".ai-journal"), builtin_templates, package]
+        signed = [(signature(path), path) for path in _tree(dict.fromkeys(roots))]
+        if where is not None:  # what changes the history HEAD reaches without moving HEAD
+            history = [os.path.join(where.common, *name.split("/")) for name in HISTORY_FILES]
+            signed += [(signature(path), path) for path in history]
+        return cls(where, url, signed)
+
+    def same_place(self, after: tuple[Where | None, str], head: str | None) -> bool:
+        """The worktree, HEAD, its ref and the URL are as they were before, and HEAD is the one
+        the run rendered from."""
+        where, url = after
+        if self.where is None or where is None or url != self.url or where.head != head:
+            return False
+        return vars(self.where) == vars(where)
 
 
 def save(

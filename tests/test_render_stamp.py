@@ -205,3 +205,21 @@ def test_a_journal_changed_before_the_stamp_is_not_taken_as_the_runs(
     assert "It said nothing" in journal.read_text()
     assert renders() == f"wrote docs/ai-journal/{DAYS[0]}.md\n"
     assert renders.ran_in_full
+
+
+def test_a_commit_made_while_a_run_renders_leaves_no_stamp(
+    worked: GitRepo, renders: Renders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journal import pipeline
+
+    _forget_digests(worked)  # the next run is a full one
+    real_write_days = pipeline._write_days
+
+    def write_days_while_someone_commits(*args: object, **kwargs: object) -> None:
+        _new_commit(worked)
+        real_write_days(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_write_days", write_days_while_someone_commits)
+    renders()
+    assert renders.ran_in_full
+    assert not render_stamp.unchanged()
