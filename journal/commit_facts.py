@@ -94,14 +94,14 @@ class CommitFacts:
             return self._db
         try:
             self._db = _connect(self.path)
+        except (sqlite3.OperationalError, OSError):  # busy, or cannot be opened: not damaged
+            self._broken = True
         except sqlite3.DatabaseError:  # not a database, or damaged: it is only a cache
             self.path.unlink(missing_ok=True)
             try:
                 self._db = _connect(self.path)
             except sqlite3.Error:
                 self._broken = True
-        except (sqlite3.Error, OSError):
-            self._broken = True
         return self._db
 
     def _give_up(self, exc: sqlite3.Error) -> None:

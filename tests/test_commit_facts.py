@@ -129,3 +129,30 @@ def test_many_shas_are_asked_in_chunks(tmp_path: Path) -> None:
     facts.add_patch_ids(found)
     assert facts.patch_ids(list(found)) == found
     facts.close()
+
+
+def test_a_store_locked_while_opening_is_skipped_not_deleted(tmp_path: Path) -> None:
+    store = tmp_path / commit_facts.FILENAME
+    facts = commit_facts.CommitFacts(store)
+    facts.add_patch_ids({"abc": "123"})
+    facts.close()
+    holder = sqlite3.connect(store, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # even reading the schema version must wait
+    try:
+        busy = commit_facts.CommitFacts(store)
+        assert busy.patch_ids(["abc"]) == {}
+        busy.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    again = commit_facts.CommitFacts(store)
+    assert again.patch_ids(["abc"]) == {"abc": "123"}
+    again.close()
+
+
+def test_an_unwritable_state_dir_costs_only_the_cache(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir"
+    facts = commit_facts.CommitFacts(missing / commit_facts.FILENAME)
+    facts.add_files({"abc": ()})
+    assert facts.files(["abc"]) == {}
+    facts.close()
