@@ -74,7 +74,11 @@ def asked(directory: str | None = None) -> tuple[Where | None, str]:
     """The worktree (None outside one, or on an unborn branch) and its `origin` URL ("" when it
     has none), from git run in `directory` (default: here)."""
     place = ("-C", directory) if directory is not None else ()
-    head_answer, url_answer = _git_answers([(*place, *_HEAD_QUESTION), (*place, *_URL_QUESTION)])
+    try:
+        questions = [(*place, *_HEAD_QUESTION), (*place, *_URL_QUESTION)]
+        head_answer, url_answer = _git_answers(questions)
+    except (OSError, AttributeError):  # no git to start, or no posix_spawn here: no stamp
+        return None, ""
     lines = (head_answer or "").splitlines()
     where = Where(*lines) if len(lines) == 5 else None
     return where, (url_answer or "").strip()
@@ -190,25 +194,41 @@ def _read(path: str) -> tuple[str | None, list[tuple[str, str]]]:
 def _git_answers(questions: list[tuple[str, ...]]) -> list[str | None]:
     """The stdout of `git <question>` for each question, run side by side; None for one that
     failed. `posix_spawn` rather than `subprocess`, whose import costs more than both runs."""
-    started = []
-    for question in questions:
-        read_end, write_end = os.pipe()
-        actions = [
-            (os.POSIX_SPAWN_DUP2, write_end, 1),
-            (os.POSIX_SPAWN_CLOSE, read_end),
-            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-        ]
+    started: list[tuple[int, int]] = []
+    try:
+        for question in questions:
+            started.append(_spawn_git(question))
+    finally:
+        answers = [_collect(pid, read_end) for pid, read_end in started]
+    return answers
+
+
+def _spawn_git(question: tuple[str, ...]) -> tuple[int, int]:
+    """(pid, the read end of its stdout) of `git <question>`, stdin and stderr on /dev/null."""
+    read_end, write_end = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+    ]
+    try:
         pid = os.posix_spawnp("git", ["git", *question], os.environ, file_actions=actions)
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
         os.close(write_end)
-        started.append((pid, read_end))
-    answers: list[str | None] = []
-    for pid, read_end in started:
-        chunks = []
+    return pid, read_end
+
+
+def _collect(pid: int, read_end: int) -> str | None:
+    chunks = []
+    try:
         while chunk := os.read(read_end, 1 << 16):
             chunks.append(chunk)
+    finally:
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
-        ok = os.waitstatus_to_exitcode(status) == 0
-        answers.append(b"".join(chunks).decode("utf-8", "replace") if ok else None)
-    return answers
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    return b"".join(chunks).decode("utf-8", "replace")

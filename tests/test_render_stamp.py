@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -222,4 +223,23 @@ def test_a_commit_made_while_a_run_renders_leaves_no_stamp(
     monkeypatch.setattr(pipeline, "_write_days", write_days_while_someone_commits)
     renders()
     assert renders.ran_in_full
+    assert not render_stamp.unchanged()
+
+
+def test_without_posix_spawn_renders_run_in_full_and_leave_no_stamp(
+    worked: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "posix_spawnp")
+    renders = Renders(capsys, monkeypatch)
+    assert renders() == UP_TO_DATE
+    assert renders.ran_in_full
+    assert renders() == UP_TO_DATE
+    assert renders.ran_in_full
+
+
+def test_without_git_on_the_path_the_check_says_no(
+    worked: GitRepo, renders: Renders, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert render_stamp.asked() == (None, "")
     assert not render_stamp.unchanged()
