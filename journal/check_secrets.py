@@ -13,7 +13,7 @@ is accepted.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -118,7 +118,7 @@ def _scan_json(name: str, text: str, document: Any, redactor: Redactor) -> list[
     return sorted(hits)
 
 
-def _hints_of_strings(text: str, redactor: Redactor) -> Collection[str] | None:
+def _hints_of_strings(text: str, redactor: Redactor) -> Iterable[str] | None:
     """The hints any string decoded from the JSON `text` can hold: those of `text` itself, unless
     an escape can spell a hint's character (`\\u0073k`, `:\\/\\/`); then None (look for all).
     Other escapes stand for quotes, backslashes and control characters, which no hint has
@@ -128,7 +128,7 @@ def _hints_of_strings(text: str, redactor: Redactor) -> Collection[str] | None:
     return _TextHints(text, redactor)
 
 
-class _TextHints(Collection[str]):
+class _TextHints:
     """The hints of a file's text, looked for once many strings have needed them. Most strings
     of a file seen before are known clean (`journal.clean_texts`) and need none; the first few
     that do are checked for every hint, which costs less than looking through a large file."""
@@ -140,22 +140,13 @@ class _TextHints(Collection[str]):
         self._found: frozenset[str] | None = None
         self._asked = 0
 
-    def _hints(self) -> Collection[str]:
+    def __iter__(self) -> Iterator[str]:
         if self._found is None and self._asked < self.PER_STRING:
             self._asked += 1
-            return self._redactor.all_hints
+            return iter(self._redactor.all_hints)
         if self._found is None:
             self._found = self._redactor.hints_in(self._text)
-        return self._found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._hints())
-
-    def __len__(self) -> int:
-        return len(self._hints())
-
-    def __contains__(self, hint: object) -> bool:
-        return hint in self._hints()
+        return iter(self._found)
 
 
 def _strings(document: Any) -> Iterator[str]:

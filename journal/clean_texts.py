@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from journal import state
 
 FILENAME = "clean-texts"
 LIMIT = 1 << 15  # texts kept (16 bytes each): a long session's fragment, journal and state
@@ -76,12 +77,8 @@ class Store:
         kept = dict.fromkeys(digest for digest in self.met if digest in self.known)
         kept.update(dict.fromkeys(self.known))
         body = b"".join(list(kept)[:LIMIT])
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_bytes(self.key + body)
-            os.replace(temporary, self.path)
-        except OSError:  # a cache: the next run checks everything again
-            temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a cache: the next run checks everything again
+            state.write_atomic(self.path, self.key + body, durable=False)
 
 
 @contextlib.contextmanager

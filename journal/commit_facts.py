@@ -94,10 +94,11 @@ class CommitFacts:
             return self._db
         try:
             self._db = _connect(self.path)
-        except (sqlite3.OperationalError, OSError):  # busy, or cannot be opened: not damaged
-            self._broken = True
-        except sqlite3.DatabaseError:  # not a database, or damaged: it is only a cache
-            self.path.unlink(missing_ok=True)
+        except (sqlite3.Error, OSError) as exc:
+            if not _damaged(exc):  # busy, or cannot be opened: skipped for the run
+                self._broken = True
+                return None
+            self.path.unlink(missing_ok=True)  # it is only a cache: start again
             try:
                 self._db = _connect(self.path)
             except sqlite3.Error:
@@ -108,11 +109,13 @@ class CommitFacts:
         """Answers come from git for the rest of the run; a damaged file goes."""
         self.close()
         self._broken = True
-        damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(
-            exc, sqlite3.OperationalError
-        )
-        if damaged:
+        if _damaged(exc):
             self.path.unlink(missing_ok=True)
+
+
+def _damaged(exc: Exception) -> bool:
+    """Not a database, or a damaged one; an `OperationalError` (busy, unopenable) is neither."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -73,7 +73,7 @@ class Redactor:
         lowered = text.lower()
         return frozenset(hint for hint in self._enabled_by if hint in lowered)
 
-    def secrets(self, text: str, hints: Collection[str] | None = None) -> list[Finding]:
+    def secrets(self, text: str, hints: Iterable[str] | None = None) -> list[Finding]:
         """Non-overlapping secret spans of `text`; overlapping matches merge under the first rule's
         kind. `hints`, when given, holds every hint `text` can contain (`hints_in` of a text that
         contains it): the others are not looked for."""
@@ -100,7 +100,7 @@ class Redactor:
             for start, end, index in _merge(spans)
         ]
 
-    def findings(self, text: str, hints: Collection[str] | None = None) -> list[Finding]:
+    def findings(self, text: str, hints: Iterable[str] | None = None) -> list[Finding]:
         """Every secret and home path left in `text` (what the commit gate refuses); `hints` as
         for `secrets`. Inside `clean_texts.kept`, a text found clean before is not looked at."""
         store = self._clean_store()
@@ -111,7 +111,7 @@ class Redactor:
             store.learn(text)
         return found
 
-    def _findings(self, text: str, hints: Collection[str] | None) -> list[Finding]:
+    def _findings(self, text: str, hints: Iterable[str] | None) -> list[Finding]:
         homes = [
             Finding("home_path", m.start(), m.end(), fingerprint(m.group()))
             for m in self._home.finditer(text)

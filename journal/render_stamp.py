@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from journal.stage_stamp import signature  # a folder's time moves when an entry comes or goes
+from journal.stage_stamp import signature, stamp_path
 
 VERSION = "1"
 STAMP_NAME = "render-stamp"
@@ -45,9 +45,7 @@ class Where:
         self.head, self.ref = head, ref
 
     def stamp_path(self) -> str:
-        own = os.path.normpath(self.git_dir) == os.path.normpath(self.common)
-        suffix = "" if own else "-" + os.path.basename(os.path.normpath(self.git_dir))
-        return os.path.join(self.common, "ai-journal", STAMP_NAME + suffix)
+        return stamp_path(self.common, self.git_dir, STAMP_NAME)
 
 
 def unchanged() -> bool:
@@ -131,12 +129,12 @@ def save(
     local = os.path.join(where.common, "ai-journal")
     outputs += [(signature(p), p) for p in (os.path.join(local, n) for n in LOCAL_OUTPUTS)]
     body = "".join(f"{sig}\t{path}\n" for sig, path in [*inputs, *outputs])
-    text = _header(where, url) + "=\n" + body
-    target = where.stamp_path()
-    temporary = f"{target}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.replace(temporary, target)  # a cache: a crash leaves the old stamp or none, never a torn one
+    from pathlib import Path
+
+    from journal.state import write_atomic
+
+    # A cache: a crash leaves the old stamp or none, never a torn one.
+    write_atomic(Path(where.stamp_path()), _header(where, url) + "=\n" + body, durable=False)
 
 
 def remove(where: Where) -> None:

@@ -102,10 +102,10 @@ def _current() -> tuple[dict[str, str], str] | None:
 # -- the stamp file -------------------------------------------------------------------------------
 
 
-def stamp_path(common: str, git_dir: str) -> str:
+def stamp_path(common: str, git_dir: str, stamp: str = STAMP_NAME) -> str:
     """One stamp per worktree, in the shared local state directory."""
     name = "" if os.path.samefile(git_dir, common) else "-" + os.path.basename(git_dir)
-    return os.path.join(common, "ai-journal", STAMP_NAME + name)
+    return os.path.join(common, "ai-journal", stamp + name)
 
 
 def read(path: str) -> dict[str, str] | None:

@@ -65,7 +65,7 @@ def digest(data: Any) -> str:
     ).hexdigest()[:16]
 
 
-def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
+def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> bool:
     """Write `text` to `path` via a temp file, fsync and rename, then fsync the directory so the
     rename itself survives a crash; False when the content was already there. A new file gets
     the umask's permissions, a replaced one keeps its own.
@@ -73,7 +73,8 @@ def write_atomic(path: Path, text: str, *, durable: bool = True) -> bool:
     `durable=False` keeps the rename (readers still see the old file or the new one) but skips
     both fsyncs: for local caches that are rebuilt from other data when a crash loses or tears
     them, and whose loaders read a torn file as a missing one."""
-    tmp = temp_copy(path, text.encode("utf-8"), sync=durable)
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    tmp = temp_copy(path, data, sync=durable)
     if tmp is None:
         return False
     try:
