@@ -28,7 +28,7 @@ from benchmarks.sandbox import (
     ratio,
     run,
 )
-from journal import precommit_config
+from journal import precommit_config, resident, resident_server
 from testing.git_repo import GitRepo
 
 VARIANTS = {
@@ -36,6 +36,7 @@ VARIANTS = {
     "empty_python": "b. empty Python post-commit (baseline)",
     "native": "c. ai-journal native, nothing to link",
     "native_live": "d. ai-journal native, live session",
+    "native_live_cold": "j. ai-journal native, live session, resident stage off",
     "precommit": "e. ai-journal through pre-commit",
     "precommit_noop": "f. no-op Python hook through pre-commit",
     "import_floor": "i. the live stage's import floor (its modules, nothing else)",
@@ -90,6 +91,12 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
     times = interleaved({n: v.commit for n, v in variants.items()}, size.warmup, size.commits)
     for name, variant in variants.items():
         _check_hooks_ran(name, variant)
+    servers = {
+        name: len(resident_server.stop(variant.repo.path / ".git" / "ai-journal"))
+        for name, variant in variants.items()
+    }
+    if servers["native_live"] != 1 or sum(servers.values()) != 1:
+        raise RuntimeError(f"one resident server expected, for native_live alone: {servers}")
     floor = variants["import_floor"].modules or []
     return {
         "import_floor_modules": {
@@ -101,6 +108,12 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
             "native/empty_python (c/b)": ratio(times["native"], times["empty_python"]),
             "native_live/empty_python (d/b)": ratio(times["native_live"], times["empty_python"]),
             "native_live/import_floor (d/i)": ratio(times["native_live"], times["import_floor"]),
+            "native_live_cold/import_floor (j/i)": ratio(
+                times["native_live_cold"], times["import_floor"]
+            ),
+            "native_live/native_live_cold (d/j)": ratio(
+                times["native_live"], times["native_live_cold"]
+            ),
             "precommit/precommit_noop (e/f)": ratio(times["precommit"], times["precommit_noop"]),
             "precommit/empty_python (e/b)": ratio(times["precommit"], times["empty_python"]),
             **(
@@ -123,13 +136,13 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
         names = [*VARIANTS, *(PREK_VARIANTS if precommit.prek() else [])]
         variants = {name: Variant(box.new_repo(f"commit-{name}", FILES), env) for name in names}
         _empty_python_hook(variants["empty_python"].repo.path)
-        for name in ("native", "native_live", "precommit", "prek"):
+        for name in ("native", "native_live", "native_live_cold", "precommit", "prek"):
             if name not in variants:
                 continue
             repo = variants[name].repo
             run(["ai-journal", "init", "--hook-repo", snapshot], repo.path, env)
             repo.commit("set up ai-journal")
-        for name in ("native", "native_live"):
+        for name in ("native", "native_live", "native_live_cold"):
             run(["ai-journal", "install", "--native"], variants[name].repo.path, env)
         precommit.install(variants["precommit"].repo.path, env, list(precommit_config.HOOK_TYPES))
         consumer = variants["precommit_noop"].repo
@@ -143,11 +156,12 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
             consumer.write({".pre-commit-config.yaml": precommit.noop_config(noop, noop_rev)})
             consumer.commit("set up prek")
             precommit.install_prek(consumer.path, env, ("pre-commit", "post-commit"))
-    live = variants["native_live"]
-    live.env = box.env(codex_home=box.root / "codex-live")
-    live.live = _live_session(box.root / "codex-live", live.repo.path)
+    for name, off in (("native_live", "1"), ("native_live_cold", "0")):
+        live, home = variants[name], box.root / f"codex-{name}"
+        live.env = box.env(codex_home=home, **{resident.SWITCH: off})
+        live.live = _live_session(home, live.repo.path)
     floor = variants["import_floor"]
-    floor.modules = _stage_imports(live)
+    floor.modules = _stage_imports(variants["native_live_cold"])
     _import_floor_hook(floor.repo.path, floor.modules)
     return variants
 
@@ -214,6 +228,7 @@ def _check_hooks_ran(name: str, variant: Variant) -> None:
     wanted: dict[str, list[str]] = {
         "native": [],
         "native_live": [JOURNALS, FRAGMENTS],
+        "native_live_cold": [JOURNALS, FRAGMENTS],
         "precommit": [],
         "prek": [],
     }

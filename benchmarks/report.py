@@ -109,6 +109,10 @@ def _commit_rows(fig: dict[str, Any]) -> list[Row]:
         "native_live": (
             f"{r['native_live/import_floor (d/i)']}× i; {r['native_live/empty_python (d/b)']}× b"
         ),
+        "native_live_cold": (
+            f"{r['native_live_cold/import_floor (j/i)']}× i; d is"
+            f" {r['native_live/native_live_cold (d/j)']}× j"
+        ),
         "precommit": (
             f"{r['precommit/precommit_noop (e/f)']}× f; {r['precommit/empty_python (e/b)']}× b"
         ),

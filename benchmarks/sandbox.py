@@ -112,6 +112,7 @@ class Sandbox:
         base["PRE_COMMIT_HOME"] = str(self.cache / "pre-commit")
         base["PREK_HOME"] = str(self.cache / "prek")
         base["CODEX_HOME"] = str(codex_home or self.root / "codex-empty")
+        base["AI_JOURNAL_RESIDENT"] = "0"  # figure 1d turns the resident stage on for itself
         base["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{base.get('PATH', '')}"
         base.update(extra)
         return base

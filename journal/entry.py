@@ -43,6 +43,11 @@ def _hook(args: list[str]) -> int:
 
         if stage_stamp.skip():
             return 0
+        from journal import resident
+
+        status = resident.run(args)
+        if status is not None:
+            return status
     _load_site()
     from journal.hook import main as hook_main
 

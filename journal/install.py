@@ -132,8 +132,9 @@ def uninstall(paths: git.RepoPaths) -> list[Path]:
         else:
             target.unlink()
         touched.append(target)
-    from journal import notes
+    from journal import notes, resident_server
 
+    resident_server.stop(paths.common_dir / "ai-journal")
     if git.config_get(paths.toplevel, "notes.rewriteRef") == notes.REF:
         git.run(["config", "--local", "--unset", "notes.rewriteRef"], paths.toplevel)
     return touched

@@ -43,6 +43,8 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for key, value in isolated_git_env(home).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("PRE_COMMIT_HOME", str(_pre_commit_cache()))
+    # hooks run in their own process unless a test asks for the resident stage (test_resident.py)
+    monkeypatch.setenv("AI_JOURNAL_RESIDENT", "0")
     _touches.clear()
     yield home
     assert not _touches, f"test touched the real home directory: {_touches[:5]}"

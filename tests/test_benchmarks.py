@@ -73,7 +73,7 @@ def _check_commits(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["commits"], results["size"]
     ms = fig["ms_per_commit"]
     measured = {"no_hooks", "empty_python", "native", "native_live", "precommit", "precommit_noop"}
-    measured |= {"import_floor"}
+    measured |= {"import_floor", "native_live_cold"}
     assert set(ms) in (measured, measured | {"prek", "prek_noop"})  # prek: when on PATH
     assert all(_stats_ok(s, size["commits"]) for s in ms.values())
     ratios = fig["ratios"]
@@ -89,7 +89,10 @@ def _check_commits(results: dict[str, Any]) -> None:
     floor = fig["import_floor_modules"]
     assert floor["count"] > floor["journal"] > 10  # the stage's own modules and the libraries
     assert all(_positive(value) for value in ratios.values())
-    assert len(ratios) == (6 if "prek" in ms else 5)
+    assert ratios["native_live/native_live_cold (d/j)"] == round(
+        ms["native_live"]["median_ms"] / ms["native_live_cold"]["median_ms"], 2
+    )
+    assert len(ratios) == (8 if "prek" in ms else 7)
 
 
 def _check_ingest(results: dict[str, Any]) -> None:
@@ -183,6 +186,7 @@ def _check_table(results: dict[str, Any]) -> None:
         "1b",
         "1c",
         "1d",
+        "1j",
         "1e",
         "1f",
         "1i",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,49 @@ def test_rebase_through_precommit_records_the_rewritten_list(consumer: GitRepo) 
     (rewrite,) = _events(repo, "post-rewrite")
     assert rewrite["source"] == "rebase-merge/rewritten-list"
     assert rewrite["pairs"] == [list(pair) for pair in zip(old, new, strict=True)]
+
+
+def test_through_precommit_a_warm_server_runs_the_stage(
+    consumer: GitRepo, codex_home: CodexHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resident stage under the pre-commit framework: the stage hook's process (in
+    pre-commit's environment) hands the work to a server of that environment's own."""
+    from journal import resident_server
+
+    repo = consumer
+    config = repo.path / ".pre-commit-config.yaml"
+    text = config.read_text()
+    indent = text.split("- id: ai-journal-stage")[0].rsplit("\n", 1)[1]
+    config.write_text(
+        text.replace(
+            "- id: ai-journal-stage\n", f"- id: ai-journal-stage\n{indent}  verbose: true\n"
+        )
+    )
+    repo.commit("stage output shown")
+    monkeypatch.delenv("AI_JOURNAL_RESIDENT")
+    local = repo.path / ".git" / "ai-journal"
+    outputs = []
+    try:
+        for turn in range(2):
+            start = repo.clock + timedelta(minutes=1)
+            session = codex_home.session(cwd=repo.path, start=start, commit=repo.head())
+            session.prompt(f"Add module {turn}", cwd=str(repo.path)).reply("Added.")
+            repo.clock = session.clock
+            repo.write({f"m{turn}.py": f"x = {turn}\n"})
+            repo.git("add", "-A")
+            monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
+            commit = _git(repo, "commit", "-m", f"module {turn}", when_minutes=2)
+            monkeypatch.delenv("PYTHONPROFILEIMPORTTIME")
+            assert commit.returncode == 0, commit.stdout + commit.stderr
+            outputs.append(commit.stdout + commit.stderr)
+            committed = repo.git("show", "--name-only", "--format=", "HEAD").split()
+            assert any(name.startswith("docs/ai-journal/") for name in committed)
+            deadline = time.monotonic() + 20
+            while not list(local.glob("resident-*.sock")):
+                assert time.monotonic() < deadline, "no server started"
+                time.sleep(0.05)
+        assert "jinja2" in outputs[0]  # the first stage ran in its hook's process
+        assert "journal.resident" in outputs[1]
+        assert "jinja2" not in outputs[1]  # the second, in the server's warm child
+    finally:
+        resident_server.stop(local)

@@ -1,0 +1,263 @@
+"""The resident stage: commits made through real native hooks with a warm server carry what the
+hook's own process would have written, its output and status reach git, and the server goes
+away when it must (stale code, uninstall, an interrupted commit's stage)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from journal import git, install, resident, resident_server
+from testing.codex_home import CodexHome
+from testing.git_repo import BASE_TIME, GitRepo
+from tests.test_check_secrets import TOKEN
+from tests.test_stage_stamp import Scenario, _play
+
+PATCH = "*** Begin Patch\n*** Update File: app.py\n@@\n-x\n+y\n*** End Patch\n"
+
+
+def _local(repo: GitRepo) -> Path:
+    return repo.path / ".git" / "ai-journal"
+
+
+def _server_pid(repo: GitRepo) -> int | None:
+    """The pid of the server listening for `repo`, once it listens."""
+    local = _local(repo)
+    if not (local / resident.socket_name()).exists():
+        return None
+    text = (local / (resident.socket_name() + ".lock")).read_text().strip()
+    return int(text) if text else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait(condition: object, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _wait_for_server(repo: GitRepo) -> int:
+    _wait(lambda: _server_pid(repo) is not None)
+    pid = _server_pid(repo)
+    assert pid is not None
+    return pid
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
+    """The resident stage on; every server started for the listed state folders stopped after."""
+    monkeypatch.delenv(resident.SWITCH)
+    folders: list[Path] = []
+    yield folders
+    for folder in folders:
+        for pid in resident_server.stop(folder):
+            _wait(lambda pid=pid: not _alive(pid))
+
+
+class Live:
+    """A repository with native hooks and an agent session that patches app.py before each
+    commit."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]) -> None:
+        self.codex = CodexHome(root / "codex")
+        monkeypatch.setenv("CODEX_HOME", str(self.codex.root))
+        self.repo = GitRepo.init(root / "repo")
+        self.repo.commit("base", {"app.py": "x\n"}, when=BASE_TIME)
+        install.install_native(git.repo_paths(self.repo.path))
+        servers.append(_local(self.repo))
+        self.minutes = 0
+
+    def agent_commit(self, text: str = "Done.", env: dict[str, str] | None = None) -> str:
+        self.minutes += 10
+        start = BASE_TIME + timedelta(minutes=self.minutes)
+        session = self.codex.session(self.repo.path, start, commit=self.repo.head())
+        session.prompt("Change the app", cwd=str(self.repo.path)).apply_patch(PATCH)
+        session.reply(text)
+        (self.repo.path / "app.py").write_text(f"{self.minutes}\n")
+        self.repo.git("add", "-A")
+        when = start + timedelta(minutes=5)
+        proc = subprocess.run(
+            ["git", "commit", "-q", "-m", f"change {self.minutes}"],
+            cwd=self.repo.path,
+            env={**os.environ, **self.repo.date_env(when), **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr
+
+    def committed(self) -> list[str]:
+        return self.repo.git("show", "--name-only", "--format=", "HEAD").split()
+
+
+def test_a_warm_server_runs_the_stage_the_hook_process_imports_almost_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    live = Live(tmp_path, monkeypatch, servers)
+    cold = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "jinja2" in cold  # no server yet: the stage ran in the hook's process, and started one
+    pid = _wait_for_server(live.repo)
+    warm = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "journal.resident" in warm
+    assert "jinja2" not in warm
+    assert "sqlite3" not in warm
+    committed = live.committed()
+    assert "app.py" in committed
+    assert any(name.startswith("docs/ai-journal/") for name in committed)
+    assert any(name.startswith(".ai-journal/sessions/") for name in committed)
+    assert _server_pid(live.repo) == pid
+    assert _alive(pid)
+
+
+def test_the_same_commits_carry_the_same_files_with_and_without_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    """The same paths for both plays (they are in the journals): the second starts afresh."""
+    trees, served = {}, {}
+    for name, switch in (("resident", "1"), ("in-process", "0")):
+        monkeypatch.setenv(resident.SWITCH, switch)
+        scenario = Scenario(tmp_path / "run", True, monkeypatch)
+        _play(scenario)
+        trees[name] = scenario.trees
+        served[name] = resident_server.stop(_local(scenario.repo))
+        for pid in served[name]:
+            _wait(lambda pid=pid: not _alive(pid))
+    assert trees["resident"] == trees["in-process"]
+    assert served["resident"]
+    assert not served["in-process"]
+
+
+def test_the_secret_gate_refuses_through_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    live = Live(tmp_path, monkeypatch, servers)
+    live.agent_commit()
+    _wait_for_server(live.repo)
+    head = live.repo.head()
+    fragment = next((live.repo.path / ".ai-journal/sessions").glob("*.json"))
+    fragment.write_text(fragment.read_text().replace("Change the app", f"use {TOKEN} now"))
+    live.repo.git("add", "-A")
+    proc = subprocess.run(
+        ["git", "commit", "-q", "-m", "more", "--allow-empty"],
+        cwd=live.repo.path,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert live.repo.head() == head
+    assert "github_token" in proc.stderr
+    assert TOKEN not in proc.stderr
+    assert "jinja2" not in proc.stderr  # the server's child spoke on the hook's stderr
+
+
+def test_stale_code_runs_in_process_and_a_fresh_server_takes_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    extra = tmp_path / "site"
+    extra.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(extra))  # on the server's import path: its signature
+    live = Live(tmp_path, monkeypatch, servers)
+    live.agent_commit()
+    first = _wait_for_server(live.repo)
+    (extra / "upgraded.py").write_text("")  # a package installed beside ours
+    stale = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "jinja2" in stale  # turned down, so run in the hook's own process
+    assert any(name.startswith("docs/ai-journal/") for name in live.committed())
+    _wait(lambda: not _alive(first))
+    assert _wait_for_server(live.repo) != first
+
+
+def test_uninstall_stops_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    live = Live(tmp_path, monkeypatch, servers)
+    live.agent_commit()
+    pid = _wait_for_server(live.repo)
+    install.uninstall(git.repo_paths(live.repo.path))
+    _wait(lambda: not _alive(pid))
+    assert not (_local(live.repo) / resident.socket_name()).exists()
+
+
+def test_a_path_longer_than_a_socket_address_allows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    deep = tmp_path / ("a-long-directory-name-" * 6)
+    live = Live(deep, monkeypatch, servers)
+    assert len(str(_local(live.repo) / resident.socket_name())) > 108
+    live.agent_commit()
+    _wait_for_server(live.repo)
+    warm = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "jinja2" not in warm
+    assert any(name.startswith("docs/ai-journal/") for name in live.committed())
+
+
+def test_switched_off_no_server_is_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    live = Live(tmp_path, monkeypatch, servers)
+    monkeypatch.setenv(resident.SWITCH, "0")
+    live.agent_commit()
+    live.agent_commit()
+    time.sleep(0.5)
+    assert not list(_local(live.repo).glob(resident.SOCKET_PREFIX + "*"))
+
+
+def test_an_interrupted_commit_takes_its_stage_down_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    live = Live(tmp_path, monkeypatch, servers)
+    live.agent_commit()
+    server = _wait_for_server(live.repo)
+    from journal import state
+
+    (live.repo.path / "app.py").write_text("interrupted\n")
+    live.repo.git("add", "-A")
+    monkeypatch.setenv("AI_JOURNAL_HOOK_LOCK_TIMEOUT", "60")
+    with state.locked(_local(live.repo)):  # the stage waits for the lock...
+        commit = subprocess.Popen(
+            ["git", "commit", "-q", "-m", "interrupted"],
+            cwd=live.repo.path,
+            start_new_session=True,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait(lambda: len(_children(server)) == 1)
+        os.killpg(commit.pid, signal.SIGINT)  # ...when the user presses Ctrl-C
+        commit.wait(timeout=20)
+        _wait(lambda: not _children(server))
+    assert not (live.repo.path / ".git" / "index.lock").exists()
+    assert live.repo.git("log", "-1", "--format=%s").strip() != "interrupted"
+    assert _alive(server)
+    live.agent_commit()  # and the server goes on serving
+    assert any(name.startswith("docs/ai-journal/") for name in live.committed())
