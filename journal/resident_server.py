@@ -48,8 +48,11 @@ WARM_MODULES = (
     "journal.render",
     "journal.render_stamp",
     "journal.journals",
+    "journal._gitparse",
+    "journal.recall_embed_store",
     "jinja2",
     "sqlite3",
+    "filelock",
 )
 
 
@@ -60,11 +63,21 @@ def main() -> None:
     with open(name + ".lock", "a+") as lock:
         if not _lock(lock):
             return  # another server for this socket is starting or running
-        for module in WARM_MODULES:  # before listening: till then hooks run in process
-            with contextlib.suppress(Exception):
-                importlib.import_module(module)
+        _warm()  # before listening: till then, hooks run in process
         listener = _listen(name)
         Server(listener, name, code_signature()).serve()
+
+
+def _warm() -> None:
+    """The stage's modules, and what every stage would compute the same: the secret rules."""
+    for module in WARM_MODULES:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+    with contextlib.suppress(Exception):
+        from journal import redact_rules
+
+        for rule in redact_rules.BUILTIN_RULES:
+            rule.pattern  # noqa: B018 - compiled once, here, for every child
 
 
 def stop(folder: Path) -> list[int]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,8 @@ class Live:
         servers.append(_local(self.repo))
         self.minutes = 0
 
-    def agent_commit(self, text: str = "Done.", env: dict[str, str] | None = None) -> str:
+    def agent_works(self, text: str = "Done.") -> datetime:
+        """A session patches app.py and the change is staged; when to commit it."""
         self.minutes += 10
         start = BASE_TIME + timedelta(minutes=self.minutes)
         session = self.codex.session(self.repo.path, start, commit=self.repo.head())
@@ -104,7 +106,10 @@ class Live:
         session.reply(text)
         (self.repo.path / "app.py").write_text(f"{self.minutes}\n")
         self.repo.git("add", "-A")
-        when = start + timedelta(minutes=5)
+        return start + timedelta(minutes=5)
+
+    def agent_commit(self, text: str = "Done.", env: dict[str, str] | None = None) -> str:
+        when = self.agent_works(text)
         proc = subprocess.run(
             ["git", "commit", "-q", "-m", f"change {self.minutes}"],
             cwd=self.repo.path,
@@ -137,6 +142,36 @@ def test_a_warm_server_runs_the_stage_the_hook_process_imports_almost_nothing(
     assert any(name.startswith(".ai-journal/sessions/") for name in committed)
     assert _server_pid(live.repo) == pid
     assert _alive(pid)
+
+
+def test_the_server_imports_everything_a_live_stage_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    """A stage run after the server's imports imports nothing more: each fork starts warm."""
+    live = Live(tmp_path, monkeypatch, servers)
+    live.agent_commit()
+    when = live.agent_works()
+    code = (
+        "import importlib, sys\n"
+        "from journal import resident_server\n"
+        "for name in resident_server.WARM_MODULES:\n"
+        "    importlib.import_module(name)\n"
+        "before = set(sys.modules)\n"
+        "from journal import hook\n"
+        "hook.main(['pre-commit'])\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-P", "-c", code],
+        cwd=live.repo.path,
+        env={**os.environ, **live.repo.date_env(when), resident.SWITCH: "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.split() == []
+    staged = live.repo.git("diff", "--cached", "--name-only").split()
+    assert any(name.startswith("docs/ai-journal/") for name in staged)
 
 
 def test_the_same_commits_carry_the_same_files_with_and_without_the_server(
