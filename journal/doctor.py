@@ -43,6 +43,7 @@ def checks(paths: git.RepoPaths, config: config_mod.Config | None = None) -> lis
         config_check,
         _codex_home_check(config or loaded),
         _state_check(paths.toplevel),
+        _resident_check(paths.common_dir / "ai-journal"),
     ]
 
 
@@ -196,3 +197,19 @@ def _state_check(toplevel: Path) -> Check:
     except JournalError as exc:
         return Check(name, False, str(exc), "upgrade ai-journal (`pip install -U ai-journal`)")
     return Check(name, True, f"{state_path} and {len(fragments)} session fragment(s) parse")
+
+
+def _resident_check(local: Path) -> Check:
+    """Informational: whether a warm server takes this repository's stages (see
+    `journal.resident`)."""
+    from journal import resident, resident_server
+
+    name = "resident stage"
+    if os.environ.get(resident.SWITCH) == "0":
+        return Check(name, True, f"off ({resident.SWITCH}=0): every stage runs in its hook")
+    pids = resident_server.running(local) if local.is_dir() else []
+    if not pids:
+        return Check(name, True, "no server running; the next stage with agent work starts one")
+    idle = resident_server.IDLE_SECONDS // 60
+    listed = ", ".join(str(pid) for pid in pids)
+    return Check(name, True, f"server pid {listed}, leaving after {idle} idle minutes")

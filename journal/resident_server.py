@@ -80,23 +80,31 @@ def _warm() -> None:
             rule.pattern  # noqa: B018 - compiled once, here, for every child
 
 
-def stop(folder: Path) -> list[int]:
-    """SIGTERM to every server running for the repository whose local state is `folder`; their
-    pids. (`uninstall`, and tests and benchmarks that leave nothing running.)"""
-    stopped = []
-    for lock_path in folder.glob(f"{SOCKET_PREFIX}*.sock.lock"):
+def running(folder: Path) -> list[int]:
+    """The pids of the servers running for the repository whose local state is `folder` (one per
+    install that served it): each holds its socket's lock, with its pid written in it."""
+    pids = []
+    for lock_path in sorted(folder.glob(f"{SOCKET_PREFIX}*.sock.lock")):
         with open(lock_path, "a+") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 continue  # nobody holds it: no server
             except BlockingIOError:
-                pass
-            lock.seek(0)
-            pid = int(lock.read().strip() or 0)
-        if pid > 0:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-                stopped.append(pid)
+                lock.seek(0)
+                text = lock.read().strip()
+        if text.isdigit():
+            pids.append(int(text))
+    return pids
+
+
+def stop(folder: Path) -> list[int]:
+    """SIGTERM to every server running for `folder`'s repository; their pids (for `uninstall`,
+    and for tests and benchmarks that leave nothing running)."""
+    stopped = []
+    for pid in running(folder):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            stopped.append(pid)
     return stopped
 
 

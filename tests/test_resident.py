@@ -296,3 +296,65 @@ def test_an_interrupted_commit_takes_its_stage_down_with_it(
     assert _alive(server)
     live.agent_commit()  # and the server goes on serving
     assert any(name.startswith("docs/ai-journal/") for name in live.committed())
+
+
+def test_doctor_names_the_running_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    from journal import doctor
+
+    live = Live(tmp_path, monkeypatch, servers)
+    paths = git.repo_paths(live.repo.path)
+    before = {check.name: check for check in doctor.checks(paths)}["resident stage"]
+    assert before.ok
+    assert "no server running" in before.detail
+    live.agent_commit()
+    pid = _wait_for_server(live.repo)
+    after = {check.name: check for check in doctor.checks(paths)}["resident stage"]
+    assert f"server pid {pid}," in after.detail
+    monkeypatch.setenv(resident.SWITCH, "0")
+    off = {check.name: check for check in doctor.checks(paths)}["resident stage"]
+    assert off.detail.startswith("off")
+
+
+def test_worktrees_committing_at_once_share_one_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    """Three worktrees commit at the same moment: one server forks a child for each, each child
+    takes its own worktree's directory and index, and each commit carries its own journal."""
+    live = Live(tmp_path / "main", monkeypatch, servers)
+    live.agent_commit()
+    server = _wait_for_server(live.repo)
+    monkeypatch.setenv("AI_JOURNAL_HOOK_LOCK_TIMEOUT", "60")
+    trees = [live.repo]
+    for name in ("one", "two"):
+        live.repo.git("worktree", "add", "-q", "-b", name, str(tmp_path / name))
+        trees.append(GitRepo(tmp_path / name, live.repo.clock))
+    when = BASE_TIME + timedelta(hours=1)
+    for number, tree in enumerate(trees):
+        session = live.codex.session(tree.path, when, commit=tree.head())
+        session.prompt(f"Change the app, take {number}", cwd=str(tree.path)).apply_patch(PATCH)
+        session.reply("Done.")
+        (tree.path / "app.py").write_text(f"take {number}\n")
+        tree.git("add", "-A")
+    env = {**os.environ, **live.repo.date_env(when + timedelta(minutes=5))}
+    env["PYTHONPROFILEIMPORTTIME"] = "1"
+    commits = [
+        subprocess.Popen(
+            ["git", "commit", "-q", "-m", f"take {number}"],
+            cwd=tree.path,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for number, tree in enumerate(trees)
+    ]
+    outputs = [commit.communicate(timeout=120)[1] for commit in commits]
+    assert [commit.returncode for commit in commits] == [0, 0, 0], outputs
+    for tree, output in zip(trees, outputs, strict=True):
+        assert "jinja2" not in output  # each stage ran in the server's child
+        committed = tree.git("show", "--name-only", "--format=", "HEAD").split()
+        assert "app.py" in committed
+        assert any(name.startswith("docs/ai-journal/") for name in committed)
+        assert tree.git("status", "--porcelain", "--", "docs", ".ai-journal") == ""
+    assert _server_pid(live.repo) == server
