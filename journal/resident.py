@@ -66,8 +66,12 @@ def _ask(folder: str, args: list[str]) -> int | None:
         if not _connect(conn, folder, name):
             start_server(folder, name)
             return None
+        if not _ours(conn, os.path.join(folder, name)):
+            return None
+        request = _request(args)
         fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
-        conn.sendmsg([_request(args)], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        sent = conn.sendmsg([request], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        conn.sendall(request[sent:])
         conn.settimeout(ACCEPT_SECONDS)
         accepted = _line(conn)
         if accepted == b"stale":  # it is leaving: a fresh one for the next stage
@@ -93,6 +97,19 @@ def _connect(conn: object, folder: str, name: str) -> bool:
     finally:
         os.fchdir(here)
         os.close(here)
+
+
+def _ours(conn: object, path: str) -> bool:
+    """The server is this user's: the hook hands it its environment and streams. The socket
+    file's owner, and where the system says who listens (Linux), the server's uid."""
+    import _socket
+
+    if os.stat(path).st_uid != os.getuid():
+        return False
+    if hasattr(_socket, "SO_PEERCRED"):
+        creds = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # type: ignore[attr-defined]
+        return bool(int.from_bytes(creds[4:8], sys.byteorder) == os.getuid())
+    return True
 
 
 def _request(args: list[str]) -> bytes:

@@ -8,8 +8,8 @@ reads or writes a repository: it accepts, forks and reaps.
 It leaves when idle for `IDLE_SECONDS`, on SIGTERM, when its socket is removed or replaced, and
 when its code or its interpreter's packages changed (a stage is then turned down as "stale" and
 runs in process). When a hook's process goes away while its child runs (an interrupted commit),
-the child's process group gets SIGTERM, as the hook would have, so no stage goes on writing to
-an index git has given up.
+the child's process group gets SIGINT, as the hook's would have (then SIGKILL if it lingers), so
+no stage goes on writing to an index git has given up.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from journal.resident import PROTOCOL, SOCKET_PREFIX
 IDLE_SECONDS = 15 * 60
 TICK_SECONDS = 30
 MAX_REQUEST = 4 << 20
+STOP_SECONDS = 2.0
 # a live stage's modules that `journal.hook` imports only where they run
 WARM_MODULES = (
     "journal.hook",
@@ -242,15 +243,21 @@ class Server:
 
     def _client_gone(self, pid: int) -> None:
         """The hook's process closed its end: done, or interrupted. A child still running is
-        stopped with its git commands (its process group)."""
+        interrupted with its git commands (its process group) as Ctrl-C would have done, and
+        killed if it has not ended `STOP_SECONDS` later."""
         conn = self.children.pop(pid)
         self.selector.unregister(conn)
         conn.close()
         with contextlib.suppress(ChildProcessError):
-            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+            for signum in (signal.SIGINT, signal.SIGKILL):
+                if os.waitpid(pid, os.WNOHANG)[0] != 0:
+                    return
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
+                    os.killpg(pid, signum)
+                deadline = time.monotonic() + STOP_SECONDS
+                while time.monotonic() < deadline and os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    time.sleep(0.01)
+            os.waitpid(pid, 0)
 
     def _reap(self) -> None:
         for pid in list(self.children):

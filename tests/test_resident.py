@@ -358,3 +358,26 @@ def test_worktrees_committing_at_once_share_one_server(
         assert any(name.startswith("docs/ai-journal/") for name in committed)
         assert tree.git("status", "--porcelain", "--", "docs", ".ai-journal") == ""
     assert _server_pid(live.repo) == server
+
+
+def test_a_hook_talks_only_to_a_server_of_its_own_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    """The hook hands the server its environment: a socket another user owns, or a listener
+    running as another user, is not used."""
+    import _socket
+
+    live = Live(tmp_path, monkeypatch, servers)
+    live.agent_commit()
+    _wait_for_server(live.repo)
+    folder, name = str(_local(live.repo)), resident.socket_name()
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        assert resident._connect(conn, folder, name)
+        path = os.path.join(folder, name)
+        assert resident._ours(conn, path)
+        uid = os.getuid()
+        monkeypatch.setattr(os, "getuid", lambda: uid + 1)  # the hook runs as another user
+        assert not resident._ours(conn, path)
+    finally:
+        conn.close()
