@@ -24,19 +24,17 @@ SWITCH = "AI_JOURNAL_RESIDENT"  # "0": every stage runs in the hook's own proces
 PROTOCOL = b"ai-journal-resident 1"
 ACCEPT_SECONDS = 5.0  # a server that has not forked by then is stuck: the stage runs here
 SOCKET_PREFIX = "resident-"
-# variables that make the hook's git see another repository than the server was started for
-_REDIRECTS = ("GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR")
 
 
 def run(args: list[str]) -> int | None:
     """The stage's exit status from the resident server, or None: run it in process."""
+    from journal import fastpath
+
     if os.environ.get(SWITCH) == "0" or "journal.profile" in sys.modules:
         return None
-    if any(name in os.environ for name in _REDIRECTS):
+    if any(name in os.environ for name in fastpath.REDIRECTS):  # git sees another repository
         return None
     try:
-        from journal import fastpath
-
         git_dir = fastpath._git_dir()
         if git_dir is None:
             return None

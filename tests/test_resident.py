@@ -121,6 +121,11 @@ class Live:
         assert proc.returncode == 0, proc.stderr
         return proc.stderr
 
+    def serve(self) -> int:
+        """One agent commit (it starts the server); the server's pid once it listens."""
+        self.agent_commit()
+        return _wait_for_server(self.repo)
+
     def committed(self) -> list[str]:
         return self.repo.git("show", "--name-only", "--format=", "HEAD").split()
 
@@ -196,8 +201,7 @@ def test_the_secret_gate_refuses_through_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
 ) -> None:
     live = Live(tmp_path, monkeypatch, servers)
-    live.agent_commit()
-    _wait_for_server(live.repo)
+    live.serve()
     head = live.repo.head()
     fragment = next((live.repo.path / ".ai-journal/sessions").glob("*.json"))
     fragment.write_text(fragment.read_text().replace("Change the app", f"use {TOKEN} now"))
@@ -224,8 +228,7 @@ def test_stale_code_runs_in_process_and_a_fresh_server_takes_over(
     extra.mkdir()
     monkeypatch.setenv("PYTHONPATH", str(extra))  # on the server's import path: its signature
     live = Live(tmp_path, monkeypatch, servers)
-    live.agent_commit()
-    first = _wait_for_server(live.repo)
+    first = live.serve()
     (extra / "upgraded.py").write_text("")  # a package installed beside ours
     stale = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert "jinja2" in stale  # turned down, so run in the hook's own process
@@ -238,8 +241,7 @@ def test_uninstall_stops_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
 ) -> None:
     live = Live(tmp_path, monkeypatch, servers)
-    live.agent_commit()
-    pid = _wait_for_server(live.repo)
+    pid = live.serve()
     install.uninstall(git.repo_paths(live.repo.path))
     _wait(lambda: not _alive(pid))
     assert not (_local(live.repo) / resident.socket_name()).exists()
@@ -251,8 +253,7 @@ def test_a_path_longer_than_a_socket_address_allows(
     deep = tmp_path / ("a-long-directory-name-" * 6)
     live = Live(deep, monkeypatch, servers)
     assert len(str(_local(live.repo) / resident.socket_name())) > 108
-    live.agent_commit()
-    _wait_for_server(live.repo)
+    live.serve()
     warm = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert "jinja2" not in warm
     assert any(name.startswith("docs/ai-journal/") for name in live.committed())
@@ -273,8 +274,7 @@ def test_an_interrupted_commit_takes_its_stage_down_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
 ) -> None:
     live = Live(tmp_path, monkeypatch, servers)
-    live.agent_commit()
-    server = _wait_for_server(live.repo)
+    server = live.serve()
     from journal import state
 
     (live.repo.path / "app.py").write_text("interrupted\n")
@@ -308,8 +308,7 @@ def test_doctor_names_the_running_server(
     before = {check.name: check for check in doctor.checks(paths)}["resident stage"]
     assert before.ok
     assert "no server running" in before.detail
-    live.agent_commit()
-    pid = _wait_for_server(live.repo)
+    pid = live.serve()
     after = {check.name: check for check in doctor.checks(paths)}["resident stage"]
     assert f"server pid {pid}," in after.detail
     monkeypatch.setenv(resident.SWITCH, "0")
@@ -323,8 +322,7 @@ def test_worktrees_committing_at_once_share_one_server(
     """Three worktrees commit at the same moment: one server forks a child for each, each child
     takes its own worktree's directory and index, and each commit carries its own journal."""
     live = Live(tmp_path / "main", monkeypatch, servers)
-    live.agent_commit()
-    server = _wait_for_server(live.repo)
+    server = live.serve()
     monkeypatch.setenv("AI_JOURNAL_HOOK_LOCK_TIMEOUT", "60")
     trees = [live.repo]
     for name in ("one", "two"):
@@ -368,8 +366,7 @@ def test_a_hook_talks_only_to_a_server_of_its_own_user(
     import _socket
 
     live = Live(tmp_path, monkeypatch, servers)
-    live.agent_commit()
-    _wait_for_server(live.repo)
+    live.serve()
     folder, name = str(_local(live.repo)), resident.socket_name()
     conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
