@@ -69,7 +69,8 @@ def _ask(folder: str, args: list[str]) -> int | None:
         request = _request(args)
         fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
         sent = conn.sendmsg([request], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
-        conn.sendall(request[sent:])
+        if sent < len(request):  # (an empty send to a server that already answered: EPIPE)
+            conn.sendall(request[sent:])
         conn.settimeout(ACCEPT_SECONDS)
         accepted = _line(conn)
         if accepted == b"stale":  # it is leaving: a fresh one for the next stage
