@@ -208,6 +208,11 @@ def _resident_check(local: Path) -> Check:
     if os.environ.get(resident.SWITCH) == "0":
         return Check(name, True, f"off ({resident.SWITCH}=0): every stage runs in its hook")
     pids = resident_server.running(local) if local.is_dir() else []
+    failed = local / (resident.socket_name() + resident.FAILED_SUFFIX)
+    if not pids and failed.exists():
+        reason = failed.read_text(encoding="utf-8", errors="replace").strip()
+        detail = f"no server can listen in {local} ({reason}): every stage runs in its hook"
+        return Check(name, True, detail, f"delete {failed} to try again")
     if not pids:
         return Check(name, True, "no server running; the next stage with agent work starts one")
     idle = resident_server.IDLE_SECONDS // 60

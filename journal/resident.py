@@ -24,6 +24,7 @@ SWITCH = "AI_JOURNAL_RESIDENT"  # "0": every stage runs in the hook's own proces
 PROTOCOL = b"ai-journal-resident 1"
 ACCEPT_SECONDS = 5.0  # a server that has not forked by then is stuck: the stage runs here
 SOCKET_PREFIX = "resident-"
+FAILED_SUFFIX = ".failed"  # beside the socket: why no server could listen (delete it to retry)
 
 
 def run(args: list[str]) -> int | None:
@@ -62,7 +63,8 @@ def _ask(folder: str, args: list[str]) -> int | None:
     conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         if not _connect(conn, folder, name):
-            start_server(folder, name)
+            if not os.path.exists(os.path.join(folder, name + FAILED_SUFFIX)):
+                start_server(folder, name)
             return None
         if not _ours(conn, os.path.join(folder, name)):
             return None

@@ -27,7 +27,7 @@ import traceback
 from pathlib import Path
 from typing import IO
 
-from journal.resident import PROTOCOL, SOCKET_PREFIX
+from journal.resident import FAILED_SUFFIX, PROTOCOL, SOCKET_PREFIX
 
 IDLE_SECONDS = 15 * 60
 TICK_SECONDS = 30
@@ -64,8 +64,12 @@ def main() -> None:
     with open(name + ".lock", "a+") as lock:
         if not _lock(lock):
             return  # another server for this socket is starting or running
-        _warm()  # before listening: till then, hooks run in process
-        listener = _listen(name)
+        try:
+            listener = _listen(name)
+        except OSError as exc:  # a file system without sockets: no server is started again
+            Path(name + FAILED_SUFFIX).write_text(f"{exc}\n", encoding="utf-8")
+            return
+        _warm()  # a hook that connects meanwhile waits for it (once: stages are minutes apart)
         Server(listener, name, code_signature()).serve()
 
 

@@ -378,3 +378,29 @@ def test_a_hook_talks_only_to_a_server_of_its_own_user(
         assert not resident._ours(conn, path)
     finally:
         conn.close()
+
+
+def test_where_no_socket_can_be_made_no_server_is_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
+) -> None:
+    """A file system that refuses sockets (here: a directory in the socket's place) costs one
+    server's start, not one per commit; doctor says why, and how to try again."""
+    from journal import doctor
+
+    live = Live(tmp_path, monkeypatch, servers)
+    local = _local(live.repo)
+    local.mkdir(parents=True, exist_ok=True)
+    (local / resident.socket_name()).mkdir()
+    live.agent_commit()
+    failed = local / (resident.socket_name() + resident.FAILED_SUFFIX)
+    _wait(failed.exists)
+    os.utime(failed, (0, 0))
+    second = live.agent_commit(env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert "jinja2" in second  # run in the hook's process
+    assert any(name.startswith("docs/ai-journal/") for name in live.committed())
+    time.sleep(1.0)
+    assert failed.stat().st_mtime == 0  # no server was started to fail again
+    assert resident_server.running(local) == []
+    check = {c.name: c for c in doctor.checks(git.repo_paths(live.repo.path))}["resident stage"]
+    assert "no server can listen" in check.detail
+    assert str(failed) in check.fix
