@@ -2,7 +2,9 @@
 (click, rich), because hooks run on every git operation; so is the secrets check the pre-commit
 framework runs after the stage, when the stage left nothing to check (`journal.stage_stamp`), and
 `render --all-days` when nothing changed since its last run (`journal.render_stamp`).
-`hook --profile <stage>` (or AI_JOURNAL_PROFILE=1) times the hook (`journal.profile`)."""
+Past those fast paths, the pre-commit stage and that check go to the repository's warm server when
+one listens (`journal.resident`). `hook --profile <stage>` (or AI_JOURNAL_PROFILE=1) times the hook
+in its own process (`journal.profile`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if stage_stamp.nothing_staged():  # the stage left nothing of ours to check
             return 0
+        status = _resident(args)
+        if status is not None:
+            return status
     if args == ["render", "--all-days"]:
         from journal import render_stamp
 
@@ -43,15 +48,20 @@ def _hook(args: list[str]) -> int:
 
         if stage_stamp.skip():
             return 0
-        from journal import resident
-
-        status = resident.run(args)
+        status = _resident(["hook", *args])
         if status is not None:
             return status
     _load_site()
     from journal.hook import main as hook_main
 
     return hook_main(args)
+
+
+def _resident(args: list[str]) -> int | None:
+    """The command's status from the repository's warm server (`journal.resident`), or None."""
+    from journal import resident
+
+    return resident.run(args)
 
 
 def _profiled(args: list[str]) -> int:

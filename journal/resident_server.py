@@ -27,11 +27,11 @@ import traceback
 from pathlib import Path
 from typing import IO
 
-from journal.resident import FAILED_SUFFIX, PROTOCOL, SOCKET_PREFIX
+from journal import resident_child
+from journal.resident import FAILED_SUFFIX, SOCKET_PREFIX
 
 IDLE_SECONDS = 15 * 60
 TICK_SECONDS = 30
-MAX_REQUEST = 4 << 20
 STOP_SECONDS = 2.0
 # a live stage's modules that `journal.hook` imports only where they run
 WARM_MODULES = (
@@ -49,6 +49,8 @@ WARM_MODULES = (
     "journal.render",
     "journal.render_stamp",
     "journal.journals",
+    "journal.cli",
+    "journal.cli_check",
     "journal._gitparse",
     "journal.recall_embed_store",
     "jinja2",
@@ -193,12 +195,12 @@ class Server:
         conn, _ = self.listener.accept()
         self.last_request = time.monotonic()
         try:
-            request, fds = _receive(conn)
+            request, fds = resident_child.receive(conn)
         except (OSError, ValueError):
             conn.close()
             return
         if code_signature() != self.signature:
-            _close_all(fds)
+            resident_child.close_all(fds)
             with contextlib.suppress(OSError):
                 conn.sendall(b"stale\n")
             conn.close()
@@ -208,14 +210,14 @@ class Server:
             conn.sendall(b"forked\n")  # before the fork: the child's status must come second
             pid = os.fork()
         except OSError:
-            _close_all(fds)
+            resident_child.close_all(fds)
             with contextlib.suppress(OSError):
                 conn.sendall(b"failed\n")
             conn.close()
             return
         if pid == 0:
             self._child(conn, request, fds)
-        _close_all(fds)
+        resident_child.close_all(fds)
         self.children[pid] = conn
         self.selector.register(conn, selectors.EVENT_READ, pid)
 
@@ -228,11 +230,10 @@ class Server:
             for other in self.children.values():
                 other.close()
             os.setpgid(0, 0)
-            args = _become(request, fds)
-            from journal.hook import main as hook_main
-
-            reply = b"status 0\n"  # from here on the hook has run, in part at least
-            reply = b"status %d\n" % hook_main(args)
+            args = resident_child.become(request, fds)
+            command = resident_child.command(args)
+            reply = b"status 0\n"  # from here on the command has run, in part at least
+            reply = b"status %d\n" % command()
         except SystemExit as exc:
             reply = b"status %d\n" % (exc.code if isinstance(exc.code, int) else 1)
         except BaseException:
@@ -277,70 +278,3 @@ class Server:
             if self.inode == -1 or os.stat(self.name).st_ino == self.inode:
                 os.unlink(self.name)
         self.listener.close()
-
-
-def _receive(conn: socket.socket) -> tuple[list[bytes], list[int]]:
-    """The hook's request and its three streams; ValueError for anything else."""
-    conn.settimeout(5)
-    data, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(3 * 4))
-    fds = [
-        int.from_bytes(payload[i : i + 4], sys.byteorder)
-        for level, kind, payload in ancillary
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS
-        for i in range(0, len(payload) - 3, 4)
-    ]
-    try:
-        _check_peer(conn)
-        head, _, body = data.partition(b"\n")
-        size = int(head)
-        if len(fds) != 3 or size > MAX_REQUEST:
-            raise ValueError("a request without the hook's three streams")
-        while len(body) < size:
-            chunk = conn.recv(size - len(body))
-            if not chunk:
-                raise ValueError("a truncated request")
-            body += chunk
-        fields = body.split(b"\0")
-        if fields[0] != PROTOCOL:
-            raise ValueError("another protocol")
-    except BaseException:
-        _close_all(fds)
-        raise
-    conn.settimeout(None)
-    return fields, fds
-
-
-def _check_peer(conn: socket.socket) -> None:
-    """Only this user's processes (the socket is 0600 too; Linux says who is calling)."""
-    if hasattr(socket, "SO_PEERCRED"):
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
-        if int.from_bytes(creds[4:8], sys.byteorder) != os.getuid():
-            raise ValueError("another user's process")
-
-
-def _become(fields: list[bytes], fds: list[int]) -> list[str]:
-    """Take the hook's place: its streams, directory, umask, environment and time zone."""
-    for target, fd in enumerate(fds):
-        os.dup2(fd, target)
-    _close_all(fds)
-    cwd, umask, encoding, errors, count = fields[1:6]
-    args = [os.fsdecode(arg) for arg in fields[6 : 6 + int(count)]]
-    os.chdir(cwd)
-    os.umask(int(umask))
-    os.environ.clear()
-    for item in fields[6 + int(count) :]:
-        key, _, value = item.partition(b"=")
-        os.environb[key] = value
-    time.tzset()
-    text = {"encoding": encoding.decode(), "errors": errors.decode(), "closefd": False}
-    sys.stdin = open(0, **text)  # type: ignore[call-overload]  # noqa: SIM115
-    sys.stdout = open(1, "w", **text)  # type: ignore[call-overload]  # noqa: SIM115
-    sys.stderr = open(2, "w", buffering=1, **text)  # type: ignore[call-overload]  # noqa: SIM115
-    sys.argv = ["ai-journal", "hook", *args]
-    return args
-
-
-def _close_all(fds: list[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)

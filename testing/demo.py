@@ -65,13 +65,27 @@ def main() -> int:
     repo = GitRepo.init(sandbox / "shop", clock=DAY1)
     codex = CodexHome(sandbox / "codex-home")
     _say(f"sandbox: {sandbox}")
-    _base_commit(repo)
-    _install_through_pre_commit(repo)
-    _day_one(repo, codex)
-    _day_two(repo, codex)
-    _tasks_and_memory(repo)
-    _show_journals(repo)
+    try:
+        _base_commit(repo)
+        _install_through_pre_commit(repo)
+        _day_one(repo, codex)
+        _day_two(repo, codex)
+        _tasks_and_memory(repo)
+        _show_journals(repo)
+    finally:
+        _stop_resident_servers(repo)
     return 0
+
+
+def _stop_resident_servers(repo: GitRepo) -> None:
+    """The stages after the first ran in a warm server (`journal.resident`); a demo leaves
+    nothing running behind it."""
+    from journal import resident_server
+
+    stopped = resident_server.stop(repo.path / ".git" / "ai-journal")
+    if stopped:
+        pids = ", ".join(str(pid) for pid in stopped)
+        _say(f"\nstopped the resident stage's server (pid {pids}), which served the later stages")
 
 
 def _environment(sandbox: Path) -> dict[str, str]:

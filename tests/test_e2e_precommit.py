@@ -134,18 +134,17 @@ def test_through_precommit_a_warm_server_runs_the_stage(
     consumer: GitRepo, codex_home: CodexHome, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The resident stage under the pre-commit framework: the stage hook's process (in
-    pre-commit's environment) hands the work to a server of that environment's own."""
+    pre-commit's environment) hands the work to a server of that environment's own, and so does
+    the secrets check that follows it."""
     from journal import resident_server
 
     repo = consumer
     config = repo.path / ".pre-commit-config.yaml"
     text = config.read_text()
     indent = text.split("- id: ai-journal-stage")[0].rsplit("\n", 1)[1]
-    config.write_text(
-        text.replace(
-            "- id: ai-journal-stage\n", f"- id: ai-journal-stage\n{indent}  verbose: true\n"
-        )
-    )
+    for hook_id in ("ai-journal-stage", "ai-journal-check"):
+        text = text.replace(f"- id: {hook_id}\n", f"- id: {hook_id}\n{indent}  verbose: true\n")
+    config.write_text(text)
     repo.commit("stage output shown")
     monkeypatch.delenv("AI_JOURNAL_RESIDENT")
     local = repo.path / ".git" / "ai-journal"
@@ -169,8 +168,19 @@ def test_through_precommit_a_warm_server_runs_the_stage(
             while not list(local.glob("resident-*.sock")):
                 assert time.monotonic() < deadline, "no server started"
                 time.sleep(0.05)
-        assert "jinja2" in outputs[0]  # the first stage ran in its hook's process
-        assert "journal.resident" in outputs[1]
-        assert "jinja2" not in outputs[1]  # the second, in the server's warm child
+        imported = [_imported(output) for output in outputs]
+        assert "jinja2" in imported[0]  # the first stage ran in its hook (and started a server)
+        # the second stage and its check: both hooks' processes asked the server...
+        assert imported[1].count("journal.resident") == 2
+        assert not {"jinja2", "click"} & set(imported[1])  # ...which ran them in warm children
     finally:
         resident_server.stop(local)
+
+
+def _imported(output: str) -> list[str]:
+    """The modules an `-X importtime` trace names, once per process that imported them."""
+    return [
+        line.rsplit("|", 1)[1].strip()
+        for line in output.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    ]

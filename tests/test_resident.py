@@ -149,10 +149,11 @@ def test_a_warm_server_runs_the_stage_the_hook_process_imports_almost_nothing(
     assert _alive(pid)
 
 
-def test_the_server_imports_everything_a_live_stage_needs(
+def test_the_server_imports_everything_a_live_stage_and_its_check_need(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, servers: list[Path]
 ) -> None:
-    """A stage run after the server's imports imports nothing more: each fork starts warm."""
+    """A stage, and the secrets check after it, run after the server's imports import nothing
+    more: each fork starts warm."""
     live = Live(tmp_path, monkeypatch, servers)
     live.agent_commit()
     when = live.agent_works()
@@ -162,8 +163,9 @@ def test_the_server_imports_everything_a_live_stage_needs(
         "for name in resident_server.WARM_MODULES:\n"
         "    importlib.import_module(name)\n"
         "before = set(sys.modules)\n"
-        "from journal import hook\n"
+        "from journal import cli, hook\n"
         "hook.main(['pre-commit'])\n"
+        "cli.main(['check', '--secrets', '--staged'])\n"
         "print(' '.join(sorted(set(sys.modules) - before)))\n"
     )
     proc = subprocess.run(
