@@ -39,11 +39,19 @@ VARIANTS = {
     "native_live_cold": "j. ai-journal native, live session, resident stage off",
     "precommit": "e. ai-journal through pre-commit",
     "precommit_noop": "f. no-op Python hook through pre-commit",
+    "precommit_live": "k. ai-journal through pre-commit, live session",
     "import_floor": "i. the live stage's import floor (its modules, nothing else)",
 }
 PREK_VARIANTS = {  # measured when a `prek` executable is on PATH (`pip install prek`)
     "prek": "g. ai-journal through prek",
     "prek_noop": "h. no-op Python hook through prek",
+    "prek_live": "l. ai-journal through prek, live session",
+}
+LIVE = {  # the variants an agent works in, and whether their stage may use the resident server
+    "native_live": "1",
+    "native_live_cold": "0",
+    "precommit_live": "1",
+    "prek_live": "1",
 }
 SPACING = 10  # minutes between commits: room for an agent's turn
 JOURNALS, FRAGMENTS = "docs/ai-journal", ".ai-journal/sessions"
@@ -95,8 +103,9 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
         name: len(resident_server.stop(variant.repo.path / ".git" / "ai-journal"))
         for name, variant in variants.items()
     }
-    if servers["native_live"] != 1 or sum(servers.values()) != 1:
-        raise RuntimeError(f"one resident server expected, for native_live alone: {servers}")
+    wanted = {name: int(LIVE.get(name, "0")) for name in variants}
+    if servers != wanted:
+        raise RuntimeError(f"one resident server for each live variant, expected; got {servers}")
     floor = variants["import_floor"].modules or []
     return {
         "import_floor_modules": {
@@ -116,8 +125,14 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
             ),
             "precommit/precommit_noop (e/f)": ratio(times["precommit"], times["precommit_noop"]),
             "precommit/empty_python (e/b)": ratio(times["precommit"], times["empty_python"]),
+            "precommit_live/precommit_noop (k/f)": ratio(
+                times["precommit_live"], times["precommit_noop"]
+            ),
             **(
-                {"prek/prek_noop (g/h)": ratio(times["prek"], times["prek_noop"])}
+                {
+                    "prek/prek_noop (g/h)": ratio(times["prek"], times["prek_noop"]),
+                    "prek_live/prek_noop (l/h)": ratio(times["prek_live"], times["prek_noop"]),
+                }
                 if "prek" in times
                 else {}
             ),
@@ -136,7 +151,15 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
         names = [*VARIANTS, *(PREK_VARIANTS if precommit.prek() else [])]
         variants = {name: Variant(box.new_repo(f"commit-{name}", FILES), env) for name in names}
         _empty_python_hook(variants["empty_python"].repo.path)
-        for name in ("native", "native_live", "native_live_cold", "precommit", "prek"):
+        for name in (
+            "native",
+            "native_live",
+            "native_live_cold",
+            "precommit",
+            "precommit_live",
+            "prek",
+            "prek_live",
+        ):
             if name not in variants:
                 continue
             repo = variants[name].repo
@@ -144,21 +167,23 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
             repo.commit("set up ai-journal")
         for name in ("native", "native_live", "native_live_cold"):
             run(["ai-journal", "install", "--native"], variants[name].repo.path, env)
-        precommit.install(variants["precommit"].repo.path, env, list(precommit_config.HOOK_TYPES))
+        for name in ("precommit", "precommit_live"):
+            precommit.install(variants[name].repo.path, env, list(precommit_config.HOOK_TYPES))
         consumer = variants["precommit_noop"].repo
         consumer.write({".pre-commit-config.yaml": precommit.noop_config(noop, noop_rev)})
         consumer.commit("set up pre-commit")
         precommit.install(consumer.path, env, ["pre-commit", "post-commit"])
         precommit.collect_garbage(consumer.path, env)
         if "prek" in variants:
-            precommit.install_prek(variants["prek"].repo.path, env, precommit_config.HOOK_TYPES)
+            for name in ("prek", "prek_live"):
+                precommit.install_prek(variants[name].repo.path, env, precommit_config.HOOK_TYPES)
             consumer = variants["prek_noop"].repo
             consumer.write({".pre-commit-config.yaml": precommit.noop_config(noop, noop_rev)})
             consumer.commit("set up prek")
             precommit.install_prek(consumer.path, env, ("pre-commit", "post-commit"))
-    for name, off in (("native_live", "1"), ("native_live_cold", "0")):
+    for name in (name for name in LIVE if name in variants):
         live, home = variants[name], box.root / f"codex-{name}"
-        live.env = box.env(codex_home=home, **{resident.SWITCH: off})
+        live.env = box.env(codex_home=home, **{resident.SWITCH: LIVE[name]})
         live.live = _live_session(home, live.repo.path)
     floor = variants["import_floor"]
     floor.modules = _stage_imports(variants["native_live_cold"])
@@ -229,6 +254,8 @@ def _check_hooks_ran(name: str, variant: Variant) -> None:
         "native": [],
         "native_live": [JOURNALS, FRAGMENTS],
         "native_live_cold": [JOURNALS, FRAGMENTS],
+        "precommit_live": [JOURNALS, FRAGMENTS],
+        "prek_live": [JOURNALS, FRAGMENTS],
         "precommit": [],
         "prek": [],
     }

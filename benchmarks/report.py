@@ -117,6 +117,8 @@ def _commit_rows(fig: dict[str, Any]) -> list[Row]:
             f"{r['precommit/precommit_noop (e/f)']}× f; {r['precommit/empty_python (e/b)']}× b"
         ),
         "prek": f"{r.get('prek/prek_noop (g/h)')}× h",
+        "precommit_live": f"{r['precommit_live/precommit_noop (k/f)']}× f",
+        "prek_live": f"{r.get('prek_live/prek_noop (l/h)')}× h",
     }
     out: list[Row] = []
     for name, label in {**VARIANTS, **PREK_VARIANTS}.items():

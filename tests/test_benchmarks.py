@@ -73,8 +73,8 @@ def _check_commits(results: dict[str, Any]) -> None:
     fig, size = results["figures"]["commits"], results["size"]
     ms = fig["ms_per_commit"]
     measured = {"no_hooks", "empty_python", "native", "native_live", "precommit", "precommit_noop"}
-    measured |= {"import_floor", "native_live_cold"}
-    assert set(ms) in (measured, measured | {"prek", "prek_noop"})  # prek: when on PATH
+    measured |= {"import_floor", "native_live_cold", "precommit_live"}
+    assert set(ms) in (measured, measured | {"prek", "prek_noop", "prek_live"})  # prek: on PATH
     assert all(_stats_ok(s, size["commits"]) for s in ms.values())
     ratios = fig["ratios"]
     assert ratios["native/empty_python (c/b)"] == round(
@@ -92,7 +92,10 @@ def _check_commits(results: dict[str, Any]) -> None:
     assert ratios["native_live/native_live_cold (d/j)"] == round(
         ms["native_live"]["median_ms"] / ms["native_live_cold"]["median_ms"], 2
     )
-    assert len(ratios) == (8 if "prek" in ms else 7)
+    assert ratios["precommit_live/precommit_noop (k/f)"] == round(
+        ms["precommit_live"]["median_ms"] / ms["precommit_noop"]["median_ms"], 2
+    )
+    assert len(ratios) == (10 if "prek" in ms else 8)
 
 
 def _check_ingest(results: dict[str, Any]) -> None:
@@ -181,7 +184,7 @@ def test_generated_history_has_its_commits_on_several_branches(tmp_path: Path) -
 
 def _check_table(results: dict[str, Any]) -> None:
     ids = [row[0] for row in results["table"]]
-    assert [i for i in ids if i not in ("1g", "1h")] == [
+    assert [i for i in ids if i not in ("1g", "1h", "1l")] == [
         "1a",
         "1b",
         "1c",
@@ -189,6 +192,7 @@ def _check_table(results: dict[str, Any]) -> None:
         "1j",
         "1e",
         "1f",
+        "1k",
         "1i",
         "2",
         "3",
