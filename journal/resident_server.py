@@ -225,7 +225,8 @@ class Server:
         reply = b"failed\n"  # the hook did not run: the client runs it in process
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            self.selector.close()
+            with contextlib.suppress(OSError):  # a kqueue is not inherited across fork
+                self.selector.close()
             self.listener.close()
             for other in self.children.values():
                 other.close()
