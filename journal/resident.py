@@ -119,7 +119,7 @@ def _request(args: list[str]) -> bytes:
     os.umask(umask)
     fields = [
         PROTOCOL,
-        os.getcwd().encode(),
+        os.fsencode(os.getcwd()),
         b"%d" % umask,
         (getattr(sys.stderr, "encoding", None) or "utf-8").encode(),
         (getattr(sys.stderr, "errors", None) or "backslashreplace").encode(),

@@ -148,10 +148,10 @@ def _listen(name: str) -> socket.socket:
 
 
 def code_signature() -> tuple[tuple[str, int, int, int], ...]:
-    """Size, mtime and inode of the package's files and of every import directory: an edit or an
-    upgrade of either makes this server's imports stale."""
+    """Size, mtime and inode of the package's modules and of every import directory: an edit or
+    an upgrade of either makes this server's imports stale. (Templates are read by each child.)"""
     package = Path(__file__).parent
-    places = [str(p) for p in sorted([*package.iterdir(), *(package / "sources").iterdir()])]
+    places = [str(p) for p in sorted([*package.glob("*.py"), *package.glob("sources/*.py")])]
     signature = []
     for place in places + [p for p in sys.path if p]:
         with contextlib.suppress(OSError):
