@@ -48,10 +48,10 @@ PREK_VARIANTS = {  # measured when a `prek` executable is on PATH (`pip install 
     "prek_live": "l. ai-journal through prek, live session",
 }
 LIVE = {  # the variants an agent works in, and whether their stage may use the resident server
-    "native_live": "1",
-    "native_live_cold": "0",
-    "precommit_live": "1",
-    "prek_live": "1",
+    "native_live": True,
+    "native_live_cold": False,
+    "precommit_live": True,
+    "prek_live": True,
 }
 SPACING = 10  # minutes between commits: room for an agent's turn
 JOURNALS, FRAGMENTS = "docs/ai-journal", ".ai-journal/sessions"
@@ -103,7 +103,7 @@ def run_figure(box: Sandbox, size: Size) -> dict[str, Any]:
         name: len(resident_server.stop(variant.repo.path / ".git" / "ai-journal"))
         for name, variant in variants.items()
     }
-    wanted = {name: int(LIVE.get(name, "0")) for name in variants}
+    wanted = {name: int(LIVE.get(name, False)) for name in variants}
     if servers != wanted:
         raise RuntimeError(f"one resident server for each live variant, expected; got {servers}")
     floor = variants["import_floor"].modules or []
@@ -183,7 +183,7 @@ def _set_up(box: Sandbox) -> dict[str, Variant]:
             precommit.install_prek(consumer.path, env, ("pre-commit", "post-commit"))
     for name in (name for name in LIVE if name in variants):
         live, home = variants[name], box.root / f"codex-{name}"
-        live.env = box.env(codex_home=home, **{resident.SWITCH: LIVE[name]})
+        live.env = box.env(codex_home=home, **{resident.SWITCH: "1" if LIVE[name] else "0"})
         live.live = _live_session(home, live.repo.path)
     floor = variants["import_floor"]
     floor.modules = _stage_imports(variants["native_live_cold"])

@@ -208,8 +208,9 @@ def _resident_check(local: Path) -> Check:
     if os.environ.get(resident.SWITCH) == "0":
         return Check(name, True, f"off ({resident.SWITCH}=0): every stage runs in its hook")
     pids = resident_server.running(local) if local.is_dir() else []
-    failed = local / (resident.socket_name() + resident.FAILED_SUFFIX)
-    if not pids and failed.exists():
+    # any install's note (the pre-commit framework's environment is not this command's)
+    failed = next(local.glob(f"{resident.SOCKET_PREFIX}*{resident.FAILED_SUFFIX}"), None)
+    if not pids and failed is not None:
         reason = failed.read_text(encoding="utf-8", errors="replace").strip()
         detail = f"no server can listen in {local} ({reason}): every stage runs in its hook"
         return Check(name, True, detail, f"delete {failed} to try again")

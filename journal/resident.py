@@ -102,15 +102,19 @@ def _connect(conn: object, folder: str, name: str) -> bool:
 
 def _ours(conn: object, path: str) -> bool:
     """The server is this user's: the hook hands it its environment and streams. The socket
-    file's owner, and where the system says who listens (Linux), the server's uid."""
+    file's owner, and the server's uid where the system says it."""
+    return os.stat(path).st_uid == os.getuid() and peer_is_this_user(conn)
+
+
+def peer_is_this_user(conn: object) -> bool:
+    """Whether the process at the other end of a Unix socket runs as this user; True where the
+    system does not say (`SO_PEERCRED`, Linux), the socket's 0600 mode standing guard alone."""
     import _socket
 
-    if os.stat(path).st_uid != os.getuid():
-        return False
-    if hasattr(_socket, "SO_PEERCRED"):
-        creds = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # type: ignore[attr-defined]
-        return bool(int.from_bytes(creds[4:8], sys.byteorder) == os.getuid())
-    return True
+    if not hasattr(_socket, "SO_PEERCRED"):
+        return True
+    creds = conn.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # type: ignore[attr-defined]
+    return bool(int.from_bytes(creds[4:8], sys.byteorder) == os.getuid())  # pid, uid, gid
 
 
 def _request(args: list[str]) -> bytes:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from journal.resident import PROTOCOL
+from journal.resident import PROTOCOL, peer_is_this_user
 
 MAX_REQUEST = 4 << 20
 
@@ -28,7 +28,8 @@ def receive(conn: socket.socket) -> tuple[list[bytes], list[int]]:
         for i in range(0, len(payload) - 3, 4)
     ]
     try:
-        _check_peer(conn)
+        if not peer_is_this_user(conn):  # the socket is 0600 too
+            raise ValueError("another user's process")
         head, _, body = data.partition(b"\n")
         size = int(head)
         if len(fds) != 3 or size > MAX_REQUEST:
@@ -46,14 +47,6 @@ def receive(conn: socket.socket) -> tuple[list[bytes], list[int]]:
         raise
     conn.settimeout(None)
     return fields, fds
-
-
-def _check_peer(conn: socket.socket) -> None:
-    """Only this user's processes (the socket is 0600 too; Linux says who is calling)."""
-    if hasattr(socket, "SO_PEERCRED"):
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
-        if int.from_bytes(creds[4:8], sys.byteorder) != os.getuid():
-            raise ValueError("another user's process")
 
 
 def become(fields: list[bytes], fds: list[int]) -> list[str]:
